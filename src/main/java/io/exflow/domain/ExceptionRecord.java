@@ -1,0 +1,97 @@
+package io.exflow.domain;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.PreUpdate;
+import jakarta.persistence.Table;
+
+/** The system-of-record row of one business exception. Holds redacted data only. */
+@Entity
+@Table(name = "exception_record")
+public class ExceptionRecord extends PanacheEntityBase {
+    @Id
+    public UUID id;
+
+    @Column(name = "tenant_id", nullable = false)
+    public String tenantId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public ExceptionState state;
+
+    @Column(name = "exception_type", nullable = false)
+    public String exceptionType;
+
+    @Column(name = "source_system")
+    public String sourceSystem;
+
+    @Column(name = "entity_id")
+    public String entityId;
+
+    public BigDecimal amount;
+    public String currency;
+    public String summary;
+
+    @Column(name = "occurred_at")
+    public Instant occurredAt;
+
+    @Column(name = "ingested_at", nullable = false)
+    public Instant ingestedAt;
+
+    /** Normalized, redacted payload as JSON text. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public String payload;
+
+    /** Where PII was found and of what kind (never the values), as JSON text. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public String redactions;
+
+    public String severity;
+
+    @Column(name = "severity_source")
+    public String severitySource;
+
+    @Column(name = "sla_deadline")
+    public Instant slaDeadline;
+
+    @Column(name = "sla_imminent_at")
+    public Instant slaImminentAt;
+
+    public String decision;
+
+    @Column(name = "playbook_id")
+    public String playbookId;
+
+    @Column(name = "close_outcome")
+    public String closeOutcome;
+
+    @Column(name = "close_reason")
+    public String closeReason;
+
+    @Column(name = "closed_at")
+    public Instant closedAt;
+
+    @Column(name = "created_at", nullable = false, updatable = false)
+    public Instant createdAt = Instant.now();
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt = Instant.now();
+
+    @PreUpdate
+    void touch() {
+        updatedAt = Instant.now();
+    }
+}

@@ -1,0 +1,23 @@
+package io.exflow.runtime;
+
+import io.exflow.runtime.config.WorkerRole;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+
+/**
+ * A worker's business rule for one kind of event. The runtime calls it inside a database
+ * transaction that already holds the idempotency claim and passed the tenant guard; whatever
+ * it writes (entities, {@link HandlerContext#emit emitted events}) commits or rolls back
+ * together. It throws {@link io.exflow.runtime.delivery.PermanentFailure} for bad data; any
+ * other exception is treated as transient and retried durably.
+ */
+public interface EventHandler {
+
+    /** The role whose processes run this handler. */
+    WorkerRole role();
+
+    /** The event kind handled; the runtime subscribes the role to its topic. */
+    EventKind consumes();
+
+    void handle(EventEnvelope event, HandlerContext context);
+}

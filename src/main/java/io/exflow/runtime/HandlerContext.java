@@ -1,0 +1,23 @@
+package io.exflow.runtime;
+
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+
+/** What a handler may do besides its own entity writes, all inside its transaction. */
+public interface HandlerContext {
+
+    /**
+     * Emits an event about the same tenant and exception, caused by the event being handled.
+     * It is written to the outbox now and published after commit.
+     */
+    EventEnvelope emit(EventKind kind, Object data);
+
+    /** Adds an entry to the exception's timeline (emitted events are added automatically). */
+    void note(String entryType, Object detail);
+
+    /** The consumer (group id) running the handler. */
+    String consumer();
+
+    /** 1 on first delivery, 2+ on retries. */
+    int attempt();
+}

@@ -1,0 +1,204 @@
+package io.exflow.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.config.WorkerRole;
+import io.exflow.runtime.delivery.DeliveryEngine;
+import io.exflow.runtime.delivery.FailureClassifier;
+import io.exflow.runtime.delivery.OutboxRelay;
+import io.exflow.runtime.delivery.Subscriber;
+import io.exflow.runtime.kafka.ConsumerLoop;
+import io.exflow.runtime.kafka.KafkaClients;
+import io.exflow.runtime.kafka.TopicProvisioner;
+import io.exflow.runtime.metrics.ExflowMetrics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+
+/**
+ * Starts what this process's roles consume — a Kafka consumer loop and a retry poller per
+ * role — and stops them gracefully on SIGTERM: stop polling, finish and commit the batch in
+ * hand, publish what was committed, close.
+ */
+@ApplicationScoped
+public class WorkerRuntime {
+    private static final Logger LOG = Logger.getLogger(WorkerRuntime.class);
+
+    private final ExflowSettings settings;
+    private final Instance<EventHandler> handlers;
+    private final KafkaClients kafka;
+    private final TopicProvisioner topics;
+    private final DeliveryEngine engine;
+    private final OutboxRelay relay;
+    private final ExflowMetrics metrics;
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final List<RetryPoller> pollers = new ArrayList<>();
+    private final List<ExecutorService> executors = new ArrayList<>();
+    private volatile boolean started;
+
+    public WorkerRuntime(ExflowSettings settings, @Any Instance<EventHandler> handlers, KafkaClients kafka,
+            TopicProvisioner topics, DeliveryEngine engine, OutboxRelay relay, ExflowMetrics metrics) {
+        this.settings = settings;
+        this.handlers = handlers;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.engine = engine;
+        this.relay = relay;
+        this.metrics = metrics;
+    }
+
+    void onStart(@Observes @jakarta.annotation.Priority(100) StartupEvent event) {
+        LOG.infof("exflow starting roles %s (concurrency %d)", settings.roles(), settings.concurrency());
+        if (settings.createTopics()) {
+            topics.ensureTopics();
+        }
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop(Duration.ofSeconds(20));
+        relay.drain(Duration.ofSeconds(5));
+    }
+
+    /** Starts a consumer loop and retry poller for every role with handlers. */
+    public synchronized void start() {
+        if (started) {
+            return;
+        }
+        for (Subscriber subscriber : subscribers()) {
+            Set<String> topicNames = new LinkedHashSet<>();
+            subscriber.handlers().values().forEach(h -> topicNames.add(h.consumes().topic().name(settings.topics())));
+            ConsumerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+            RetryPoller poller = new RetryPoller(subscriber, engine, settings.retry().pollInterval());
+            loops.add(loop);
+            pollers.add(poller);
+            thread(subscriber.consumer() + "-consumer", loop).start();
+            thread(subscriber.consumer() + "-retries", poller).start();
+            LOG.infof("%s consuming %s", subscriber.consumer(), topicNames);
+        }
+        started = true;
+    }
+
+    /** Stops polling and waits for in-flight work to be committed. */
+    public synchronized void stop(Duration timeout) {
+        if (!started) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        pollers.forEach(RetryPoller::stop);
+        for (ConsumerLoop loop : loops) {
+            if (!loop.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                LOG.warnf("%s did not stop in time; its uncommitted records will be redelivered", loop.subscriber().consumer());
+            }
+        }
+        pollers.forEach(p -> p.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+        executors.forEach(ExecutorService::shutdown);
+        loops.clear();
+        pollers.clear();
+        executors.clear();
+        started = false;
+        LOG.info("exflow workers stopped");
+    }
+
+    public synchronized List<ConsumerLoop> loops() {
+        return List.copyOf(loops);
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    private List<Subscriber> subscribers() {
+        Map<WorkerRole, Map<String, EventHandler>> byRole = new EnumMap<>(WorkerRole.class);
+        for (EventHandler handler : handlers) {
+            if (settings.runs(handler.role())) {
+                EventHandler previous = byRole.computeIfAbsent(handler.role(), r -> new LinkedHashMap<>())
+                        .put(handler.consumes().type(), handler);
+                if (previous != null) {
+                    throw new IllegalStateException("two handlers for " + handler.consumes().type() + " in role " + handler.role());
+                }
+            }
+        }
+        List<Subscriber> subscribers = new ArrayList<>();
+        byRole.forEach((role, roleHandlers) -> {
+            String consumer = settings.groupId(role);
+            AtomicInteger n = new AtomicInteger();
+            ExecutorService lanes = Executors.newFixedThreadPool(settings.concurrency(),
+                    r -> thread(consumer + "-lane-" + n.incrementAndGet(), r));
+            executors.add(lanes);
+            subscribers.add(new Subscriber(role, consumer, Map.copyOf(roleHandlers), lanes));
+        });
+        return subscribers;
+    }
+
+    private static Thread thread(String name, Runnable work) {
+        Thread t = new Thread(work, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Runs a subscriber's due retries and replays; any replica of the consumer may run any row. */
+    static final class RetryPoller implements Runnable {
+        private final Subscriber subscriber;
+        private final DeliveryEngine engine;
+        private final Duration interval;
+        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean running = true;
+
+        RetryPoller(Subscriber subscriber, DeliveryEngine engine, Duration interval) {
+            this.subscriber = subscriber;
+            this.engine = engine;
+            this.interval = interval;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (running) {
+                    boolean ranOne;
+                    try {
+                        ranOne = engine.runNextRetry(subscriber);
+                    } catch (RuntimeException e) {
+                        LOG.debugf("%s retry poll failed: %s", subscriber.consumer(), FailureClassifier.describe(e));
+                        ranOne = false;
+                    }
+                    if (!ranOne) {
+                        Thread.sleep(interval.toMillis());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                done.countDown();
+            }
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        void await(Duration timeout) {
+            try {
+                done.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.exflow.runtime.delivery;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.runtime.config.ExflowSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The dead-letter store: a row with the original record, consumer, reason, error and
+ * attempts, and the same record on the dead-letter topic (through the outbox, so both or
+ * neither). A redelivered poison record does not make a second PENDING entry.
+ */
+@ApplicationScoped
+public class DeadLetters {
+    /** Errors are cut so a huge exception message cannot bloat the table or the topic header. */
+    static final int MAX_ERROR_CHARS = 2000;
+
+    private final DataSource dataSource;
+    private final ObjectMapper mapper;
+    private final Outbox outbox;
+    private final ExflowSettings settings;
+
+    public DeadLetters(DataSource dataSource, ObjectMapper mapper, Outbox outbox, ExflowSettings settings) {
+        this.dataSource = dataSource;
+        this.mapper = mapper;
+        this.outbox = outbox;
+        this.settings = settings;
+    }
+
+    /** What is known of the failed record's identity (the decoder may have failed before knowing it). */
+    public record Identity(UUID eventId, String eventType, String tenantId, UUID exceptionId) {
+    }
+
+    /** @return the outbox id of the dead-letter topic record, or -1 if this record was already pending */
+    public long add(String consumer, InboundRecord record, Identity identity, ReasonCode reason, String error, int attempts) {
+        String cutError = error == null ? "" : error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error;
+        Long id = Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO dead_letter (consumer, topic, kafka_partition, "
+                    + "kafka_offset, record_key, event_id, event_type, tenant_id, exception_id, reason, error, attempts, "
+                    + "headers, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) "
+                    + "ON CONFLICT (consumer, event_id) WHERE status = 'PENDING' DO NOTHING RETURNING id")) {
+                ps.setString(1, consumer);
+                ps.setString(2, record.topic());
+                ps.setObject(3, record.partition());
+                ps.setObject(4, record.offset());
+                ps.setString(5, record.key());
+                ps.setObject(6, identity.eventId());
+                ps.setString(7, identity.eventType());
+                ps.setString(8, identity.tenantId());
+                ps.setObject(9, identity.exceptionId());
+                ps.setString(10, reason.name());
+                ps.setString(11, cutError);
+                ps.setInt(12, attempts);
+                ps.setString(13, json(record.headers()));
+                ps.setBytes(14, record.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : null;
+                }
+            }
+        });
+        if (id == null) {
+            return -1;
+        }
+        Map<String, String> headers = new LinkedHashMap<>(record.headers());
+        headers.put("exflow_dl_id", id.toString());
+        headers.put("exflow_dl_reason", reason.name());
+        headers.put("exflow_dl_consumer", consumer);
+        headers.put("exflow_dl_error", cutError.length() > 500 ? cutError.substring(0, 500) : cutError);
+        headers.put("exflow_dl_attempts", Integer.toString(attempts));
+        headers.put("exflow_dl_source_topic", record.topic());
+        return outbox.append(settings.topics().deadletter(), record.key(), headers,
+                record.value() == null ? new byte[0] : record.value());
+    }
+
+    /** Marks a PENDING entry REPLAYED (the caller hands the record back to its consumer). */
+    public void markReplayed(long id, String actor, String reason) {
+        setStatus(id, "REPLAYED", actor, reason);
+    }
+
+    public void markDiscarded(long id, String actor, String reason) {
+        setStatus(id, "DISCARDED", actor, reason);
+    }
+
+    private void setStatus(long id, String status, String actor, String reason) {
+        Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE dead_letter SET status = ?, status_actor = ?, "
+                    + "status_reason = ?, updated_at = now() WHERE id = ? AND status = 'PENDING'")) {
+                ps.setString(1, status);
+                ps.setString(2, actor);
+                ps.setString(3, reason);
+                ps.setLong(4, id);
+                if (ps.executeUpdate() != 1) {
+                    throw new IllegalStateException("dead letter " + id + " is not PENDING");
+                }
+                return 1;
+            }
+        });
+    }
+
+    private String json(Map<String, String> headers) {
+        try {
+            return mapper.writeValueAsString(headers);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

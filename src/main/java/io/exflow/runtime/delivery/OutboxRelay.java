@@ -1,0 +1,202 @@
+package io.exflow.runtime.delivery;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.kafka.KafkaClients;
+import io.exflow.runtime.metrics.ExflowMetrics;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Publishes outbox rows to Kafka and deletes them once the broker acknowledged them. Rows
+ * are locked with {@code FOR UPDATE SKIP LOCKED} while they are sent, so the after-commit
+ * publisher and the sweepers of any number of replicas never send one row concurrently; a
+ * crash after sending and before deleting re-sends, which downstream idempotency absorbs.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+    private static final int SWEEP_BATCH = 500;
+    private static final long SEND_TIMEOUT_SECONDS = 30;
+
+    private final DataSource dataSource;
+    private final ObjectMapper mapper;
+    private final ExflowSettings settings;
+    private final KafkaClients kafka;
+    private final ExflowMetrics metrics;
+    private final ExecutorService afterCommit = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "exflow-outbox-relay");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile KafkaProducer<String, byte[]> producer;
+    /** After a failed publish, leave rows to the sweeper until it succeeds, instead of queueing doomed sends. */
+    private volatile boolean kafkaHealthy = true;
+
+    public OutboxRelay(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, KafkaClients kafka,
+            ExflowMetrics metrics) {
+        this.dataSource = dataSource;
+        this.mapper = mapper;
+        this.settings = settings;
+        this.kafka = kafka;
+        this.metrics = metrics;
+    }
+
+    /** Publishes these rows soon, off the caller's thread; the sweeper is the safety net. */
+    public void publishSoon(List<Long> ids) {
+        if (!ids.isEmpty() && kafkaHealthy && !afterCommit.isShutdown()) {
+            afterCommit.execute(() -> {
+                try {
+                    publish(ids);
+                } catch (RuntimeException e) {
+                    kafkaHealthy = false;
+                    LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
+                }
+            });
+        }
+    }
+
+    /** Any replica may sweep: rows older than OUTBOX_SWEEP_MIN_AGE were missed by their publisher. */
+    @Scheduled(every = "${exflow.outbox.sweep-interval}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        try {
+            int sent;
+            do {
+                sent = QuarkusTransaction.requiringNew().call(() -> sendLocked(
+                        "SELECT id, topic, record_key, headers::text, payload FROM outbox WHERE created_at < now() - ?::interval "
+                                + "ORDER BY id LIMIT " + SWEEP_BATCH + " FOR UPDATE SKIP LOCKED",
+                        settings.outboxSweepMinAge().toMillis() + " milliseconds"));
+            } while (sent == SWEEP_BATCH);
+            kafkaHealthy = true;
+        } catch (RuntimeException e) {
+            LOG.debugf("outbox sweep failed, will try again: %s", FailureClassifier.describe(e));
+        }
+    }
+
+    /** Blocks until these rows are published (used after commit and by tests). */
+    public int publish(List<Long> ids) {
+        return QuarkusTransaction.requiringNew().call(() -> sendLocked(
+                "SELECT id, topic, record_key, headers::text, payload FROM outbox WHERE id = ANY (?) "
+                        + "ORDER BY id FOR UPDATE SKIP LOCKED", ids.toArray(Long[]::new)));
+    }
+
+    /** Drains the after-commit queue (graceful shutdown). */
+    public void drain(Duration timeout) {
+        afterCommit.shutdown();
+        try {
+            afterCommit.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int sendLocked(String sql, Object parameter) {
+        return Jdbc.with(dataSource, c -> {
+            List<Long> sentIds = new ArrayList<>();
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (parameter instanceof Long[] ids) {
+                    ps.setArray(1, c.createArrayOf("bigint", ids));
+                } else {
+                    ps.setString(1, (String) parameter);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ProducerRecord<String, byte[]> record = new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getBytes(5));
+                        headers(rs.getString(4)).forEach((k, v) -> record.headers()
+                                .add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+                        acks.add(producer().send(record));
+                        sentIds.add(rs.getLong(1));
+                    }
+                }
+            }
+            if (sentIds.isEmpty()) {
+                return 0;
+            }
+            for (Future<RecordMetadata> ack : acks) {
+                try {
+                    ack.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new TransientFailure("Kafka did not acknowledge an outbox record", e);
+                }
+            }
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox WHERE id = ANY (?)")) {
+                delete.setArray(1, c.createArrayOf("bigint", sentIds.toArray()));
+                delete.executeUpdate();
+            }
+            return sentIds.size();
+        });
+    }
+
+    /** Keeps exflow_outbox_backlog current: a growing backlog means Kafka is not taking our events. */
+    @Scheduled(every = "5s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void measureBacklog() {
+        try {
+            long backlog = Jdbc.with(dataSource, c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM outbox"); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            metrics.gauge("exflow.outbox.backlog").set(backlog);
+        } catch (RuntimeException e) {
+            LOG.debugf("outbox backlog not measured: %s", e.getMessage());
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = kafka.producer();
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+
+    private Map<String, String> headers(String json) {
+        try {
+            return mapper.readValue(json, HEADERS);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        drain(Duration.ofSeconds(5));
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.exflow.runtime.delivery;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.event.EventEnvelope;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Checks every event's tenant before any handler sees it: present, known, ACTIVE, allowed
+ * in this worker (TENANT_ALLOWLIST), and the owner of the exception the event refers to.
+ * Tenant status is cached for TENANT_CACHE_TTL so a suspension takes effect within it.
+ */
+@ApplicationScoped
+public class TenantGuard {
+    /** Security events go to their own category so they can be routed and alerted on. */
+    private static final Logger SECURITY = Logger.getLogger("exflow.security");
+
+    private record CachedStatus(Optional<String> status, long expiresAtNanos) {
+    }
+
+    private final DataSource dataSource;
+    private final ExflowSettings settings;
+    private final Map<String, CachedStatus> statusCache = new ConcurrentHashMap<>();
+
+    public TenantGuard(DataSource dataSource, ExflowSettings settings) {
+        this.dataSource = dataSource;
+        this.settings = settings;
+    }
+
+    /** Throws {@link PermanentFailure} with TENANT_REJECTED, after logging a security event. */
+    public void check(String consumer, EventEnvelope event) {
+        String problem = problem(event);
+        if (problem != null) {
+            SECURITY.warnf("security event: tenant rejected consumer=%s eventId=%s type=%s tenant=%s exception=%s: %s",
+                    consumer, event.id(), event.type(), event.tenantId(), event.exceptionId(), problem);
+            throw new PermanentFailure(ReasonCode.TENANT_REJECTED, problem);
+        }
+    }
+
+    private String problem(EventEnvelope event) {
+        String tenant = event.tenantId();
+        if (tenant == null) {
+            return "event has no tenantid";
+        }
+        if (!settings.tenantAllowlist().isEmpty() && !settings.tenantAllowlist().contains(tenant)) {
+            return "tenant is not in this worker's TENANT_ALLOWLIST";
+        }
+        Optional<String> status = status(tenant);
+        if (status.isEmpty()) {
+            return "tenant is unknown";
+        }
+        if (!"ACTIVE".equals(status.get())) {
+            return "tenant is " + status.get();
+        }
+        Optional<String> owner = exceptionOwner(event.exceptionId());
+        if (owner.isPresent() && !owner.get().equals(tenant)) {
+            return "exception belongs to another tenant";
+        }
+        return null;
+    }
+
+    private Optional<String> status(String tenant) {
+        long now = System.nanoTime();
+        CachedStatus cached = statusCache.get(tenant);
+        if (cached != null && cached.expiresAtNanos - now > 0) {
+            return cached.status;
+        }
+        Optional<String> status = Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status FROM tenant WHERE id = ?")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+        statusCache.put(tenant, new CachedStatus(status, now + settings.tenantCacheTtl().toNanos()));
+        return status;
+    }
+
+    private Optional<String> exceptionOwner(UUID exceptionId) {
+        return Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id FROM exception_record WHERE id = ?")) {
+                ps.setObject(1, exceptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /** Forgets cached statuses (after tenant packs are reloaded). */
+    public void invalidate() {
+        statusCache.clear();
+    }
+}

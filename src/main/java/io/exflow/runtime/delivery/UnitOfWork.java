@@ -1,0 +1,27 @@
+package io.exflow.runtime.delivery;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.exflow.runtime.metrics.ExflowMetrics.Outcome;
+
+/**
+ * What one transaction produced, acted on only after it commits: outbox rows to publish and
+ * outcomes to count. Discarded with the transaction on rollback.
+ */
+final class UnitOfWork {
+    record Counted(String eventType, Outcome outcome, String deadLetterReason, Duration took) {
+    }
+
+    final List<Long> outboxIds = new ArrayList<>();
+    final List<Counted> outcomes = new ArrayList<>();
+
+    void count(String eventType, Outcome outcome, Duration took) {
+        outcomes.add(new Counted(eventType, outcome, null, took));
+    }
+
+    void countDeadLetter(String eventType, ReasonCode reason) {
+        outcomes.add(new Counted(eventType, Outcome.DEAD_LETTERED, reason.name(), Duration.ZERO));
+    }
+}

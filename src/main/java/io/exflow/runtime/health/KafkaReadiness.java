@@ -1,0 +1,68 @@
+package io.exflow.runtime.health;
+
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import io.exflow.runtime.WorkerRuntime;
+import io.exflow.runtime.kafka.ConsumerLoop;
+import io.exflow.runtime.kafka.KafkaClients;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Ready when the broker answers and every consumer loop is polling and not stalled. Goes
+ * DOWN while Kafka (or, through a stalled loop, the database) is gone, UP when it returns.
+ */
+@Readiness
+@ApplicationScoped
+public class KafkaReadiness implements HealthCheck {
+    private final KafkaClients clients;
+    private final WorkerRuntime runtime;
+    private volatile Admin admin;
+
+    public KafkaReadiness(KafkaClients clients, WorkerRuntime runtime) {
+        this.clients = clients;
+        this.runtime = runtime;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("exflow-kafka");
+        try {
+            int brokers = admin().describeCluster().nodes().get(3, TimeUnit.SECONDS).size();
+            response.withData("brokers", brokers);
+        } catch (Exception e) {
+            return response.down().withData("error", String.valueOf(e.getMessage())).build();
+        }
+        boolean loopsHealthy = true;
+        for (ConsumerLoop loop : runtime.loops()) {
+            boolean healthy = loop.healthy();
+            response.withData(loop.subscriber().consumer(), healthy ? "polling" : "stalled");
+            loopsHealthy &= healthy;
+        }
+        return response.status(loopsHealthy).build();
+    }
+
+    private Admin admin() {
+        if (admin == null) {
+            synchronized (this) {
+                if (admin == null) {
+                    admin = clients.admin();
+                }
+            }
+        }
+        return admin;
+    }
+
+    @PreDestroy
+    void close() {
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

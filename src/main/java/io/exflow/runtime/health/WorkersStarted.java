@@ -1,0 +1,28 @@
+package io.exflow.runtime.health;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Startup;
+
+import io.exflow.runtime.WorkerRuntime;
+import io.exflow.runtime.config.ExflowSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Started once topics exist and this process's roles are running. */
+@Startup
+@ApplicationScoped
+public class WorkersStarted implements HealthCheck {
+    private final WorkerRuntime runtime;
+    private final ExflowSettings settings;
+
+    public WorkersStarted(WorkerRuntime runtime, ExflowSettings settings) {
+        this.runtime = runtime;
+        this.settings = settings;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("exflow-workers").status(runtime.started())
+                .withData("roles", settings.roles().toString()).build();
+    }
+}

@@ -1,0 +1,57 @@
+package io.exflow.runtime.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+import io.exflow.runtime.config.ExflowSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Creates exflow's topics at start-up when they are missing (CREATE_TOPICS=false leaves it to the platform). */
+@ApplicationScoped
+public class TopicProvisioner {
+    private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
+
+    private final ExflowSettings settings;
+    private final KafkaClients kafka;
+
+    public TopicProvisioner(ExflowSettings settings, KafkaClients kafka) {
+        this.settings = settings;
+        this.kafka = kafka;
+    }
+
+    public void ensureTopics() {
+        try (Admin admin = kafka.admin()) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : settings.topics().all()) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, settings.topicPartitions(), settings.topicReplicationFactor()));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var result : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    result.getValue().get(30, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s (%d partitions)", result.getKey(), settings.topicPartitions());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create Kafka topics at " + kafka.bootstrapServers()
+                    + " (check KAFKA_BOOTSTRAP_SERVERS, or set CREATE_TOPICS=false): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.exflow.worker.triage;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.domain.ExceptionRecord;
+import io.exflow.domain.ExceptionState;
+import io.exflow.domain.Packs;
+import io.exflow.packs.DomainPack;
+import io.exflow.packs.TenantPack;
+import io.exflow.runtime.EventHandler;
+import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.config.WorkerRole;
+import io.exflow.runtime.delivery.PermanentFailure;
+import io.exflow.runtime.delivery.ReasonCode;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Triage: sets the severity (tenant override, else the first matching domain-pack rule,
+ * else the domain default) and the SLA deadline from the tenant's SLA for that severity,
+ * counted from ingestion; emits {@code exflow.exception.triaged}.
+ */
+@ApplicationScoped
+public class TriageHandler implements EventHandler {
+    private final Packs packs;
+    private final ObjectMapper mapper;
+
+    public TriageHandler(Packs packs, ObjectMapper mapper) {
+        this.packs = packs;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public WorkerRole role() {
+        return WorkerRole.TRIAGE;
+    }
+
+    @Override
+    public EventKind consumes() {
+        return EventKind.EXCEPTION_NORMALIZED;
+    }
+
+    /** Data of {@code exflow.exception.triaged}. */
+    public record Triaged(String exceptionType, String severity, String severitySource, String severityRule,
+            Instant slaDeadline, Instant slaImminentAt) {
+    }
+
+    @Override
+    public void handle(EventEnvelope event, HandlerContext context) {
+        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId());
+        if (record == null) {
+            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "no exception record " + event.exceptionId());
+        }
+        if (record.state != ExceptionState.NORMALIZED) {
+            context.note("exflow.triage.already-triaged", java.util.Map.of("state", record.state.name()));
+            return;
+        }
+        TenantPack tenant = packs.tenant(record.tenantId);
+        DomainPack domain = packs.domainOf(tenant);
+        Classification severity = SeverityClassifier.classify(record.exceptionType, record.amount, attributes(record),
+                domain, tenant);
+        Instant deadline = SlaCalculator.deadline(record.ingestedAt, severity.severity(), tenant);
+        Instant imminent = SlaCalculator.imminentAt(record.ingestedAt, deadline, tenant.slaImminentThreshold());
+
+        record.severity = severity.severity().name();
+        record.severitySource = severity.source();
+        record.slaDeadline = deadline;
+        record.slaImminentAt = imminent;
+        record.state = ExceptionState.TRIAGED;
+
+        context.emit(EventKind.EXCEPTION_TRIAGED, new Triaged(record.exceptionType, record.severity, severity.source(),
+                severity.ruleId(), deadline, imminent));
+    }
+
+    private JsonNode attributes(ExceptionRecord record) {
+        try {
+            return mapper.readTree(record.payload).path("attributes");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored payload of " + record.id + " is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.exflow.testing;
+
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node KRaft Kafka (Apache Kafka's own test kit) in the test JVM, started once
+ * and shared by every test class. Quorum formation can time out on a loaded 2-core machine,
+ * so start-up is retried.
+ */
+public final class KafkaTestCluster {
+    private static KafkaClusterTestKit cluster;
+
+    private KafkaTestCluster() {
+    }
+
+    public static synchronized String bootstrapServers() {
+        if (cluster == null) {
+            cluster = startWithRetries(3);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    cluster.close();
+                } catch (Exception ignored) {
+                    // the JVM is exiting
+                }
+            }));
+        }
+        return cluster.bootstrapServers();
+    }
+
+    private static KafkaClusterTestKit startWithRetries(int attempts) {
+        Exception last = null;
+        for (int i = 1; i <= attempts; i++) {
+            KafkaClusterTestKit kit = null;
+            try {
+                kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("offsets.topic.num.partitions", "4")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .build();
+                kit.format();
+                kit.startup();
+                kit.waitForReadyBrokers();
+                return kit;
+            } catch (Exception e) {
+                last = e;
+                if (kit != null) {
+                    try {
+                        kit.close();
+                    } catch (Exception ignored) {
+                        // retrying with a fresh cluster
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("in-process Kafka did not start after " + attempts + " attempts", last);
+    }
+}
