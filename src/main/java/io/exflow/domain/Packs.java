@@ -44,23 +44,32 @@ public class Packs {
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        loaded = new PackLoader().load(settings.packsDir().isEmpty() ? null : Path.of(settings.packsDir()));
         QuarkusTransaction.requiringNew().run(this::store);
-        LOG.infof("packs loaded: domains %s, tenants %s", loaded.domains().keySet(), loaded.tenants().keySet());
+        LOG.infof("packs loaded: domains %s, tenants %s", all().domains().keySet(), all().tenants().keySet());
     }
 
     /** The tenant's pack; a tenant the guard let through but without a pack is a data problem, not transient. */
     public TenantPack tenant(String tenantId) {
-        return loaded.tenant(tenantId).orElseThrow(
+        return all().tenant(tenantId).orElseThrow(
                 () -> new PermanentFailure(ReasonCode.TENANT_REJECTED, "tenant has no policy pack"));
     }
 
     public DomainPack domainOf(TenantPack tenant) {
-        return loaded.domainOf(tenant);
+        return all().domainOf(tenant);
     }
 
+    /** Loaded on first use, so start-up order does not matter; invalid packs fail start-up. */
     public LoadedPacks all() {
-        return loaded;
+        LoadedPacks packs = loaded;
+        if (packs == null) {
+            synchronized (this) {
+                if (loaded == null) {
+                    loaded = new PackLoader().load(settings.packsDir().isEmpty() ? null : Path.of(settings.packsDir()));
+                }
+                packs = loaded;
+            }
+        }
+        return packs;
     }
 
     private void store() {
@@ -71,13 +80,13 @@ public class Packs {
                     PreparedStatement tenant = c.prepareStatement("INSERT INTO tenant (id, name, status, domain, policy) "
                             + "VALUES (?, ?, ?, ?, ?::jsonb) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
                             + "status = EXCLUDED.status, domain = EXCLUDED.domain, policy = EXCLUDED.policy, updated_at = now()")) {
-                for (DomainPack d : loaded.domains().values()) {
+                for (DomainPack d : all().domains().values()) {
                     domain.setString(1, d.name());
                     domain.setString(2, d.version());
                     domain.setString(3, json(d));
                     domain.addBatch();
                 }
-                for (TenantPack t : loaded.tenants().values()) {
+                for (TenantPack t : all().tenants().values()) {
                     tenant.setString(1, t.tenantId());
                     tenant.setString(2, t.name());
                     tenant.setString(3, t.status().name());

@@ -16,9 +16,8 @@ import java.util.concurrent.Future;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.exflow.runtime.EventHandler;
+import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.event.CloudEventCodec;
@@ -46,9 +45,8 @@ public class DeliveryEngine {
 
     private final ExflowSettings settings;
     private final CloudEventCodec codec;
-    private final ObjectMapper mapper;
     private final IdempotencyClaims claims;
-    private final Outbox outbox;
+    private final EventPublisher publisher;
     private final OutboxRelay relay;
     private final Timeline timeline;
     private final RetrySchedule retries;
@@ -57,14 +55,13 @@ public class DeliveryEngine {
     private final ExflowMetrics metrics;
     private final FaultInjector faults;
 
-    public DeliveryEngine(ExflowSettings settings, CloudEventCodec codec, ObjectMapper mapper, IdempotencyClaims claims, Outbox outbox,
-            OutboxRelay relay, Timeline timeline, RetrySchedule retries, DeadLetters deadLetters, TenantGuard tenantGuard,
+    public DeliveryEngine(ExflowSettings settings, CloudEventCodec codec, IdempotencyClaims claims,
+            EventPublisher publisher, OutboxRelay relay, Timeline timeline, RetrySchedule retries, DeadLetters deadLetters, TenantGuard tenantGuard,
             ExflowMetrics metrics, FaultInjector faults) {
         this.settings = settings;
         this.codec = codec;
-        this.mapper = mapper;
         this.claims = claims;
-        this.outbox = outbox;
+        this.publisher = publisher;
         this.relay = relay;
         this.timeline = timeline;
         this.retries = retries;
@@ -385,13 +382,10 @@ public class DeliveryEngine {
 
         @Override
         public EventEnvelope emit(EventKind kind, Object data) {
-            EventEnvelope out = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + subscriber.role().id(),
-                    Instant.now(), event.tenantId(), event.exceptionId(), event.correlationId(), event.id().toString(),
-                    kind.schemaVersion(), mapper.valueToTree(data));
-            work.outboxIds.add(outbox.append(kind.topic().name(settings.topics()), out.partitionKey(), codec.headers(out),
-                    codec.dataBytes(out)));
-            timeline.append(out.exceptionId(), out.tenantId(), out.id(), out.type(), subscriber.role().id(), out.data());
-            return out;
+            EventPublisher.Written written = publisher.write(kind, subscriber.role().id(), event.tenantId(),
+                    event.exceptionId(), event.correlationId(), event.id().toString(), data);
+            work.outboxIds.add(written.outboxId());
+            return written.event();
         }
 
         @Override

@@ -56,6 +56,8 @@ public class OutboxRelay {
         return t;
     });
     private volatile KafkaProducer<String, byte[]> producer;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
     /** After a failed publish, leave rows to the sweeper until it succeeds, instead of queueing doomed sends. */
     private volatile boolean kafkaHealthy = true;
 
@@ -68,17 +70,39 @@ public class OutboxRelay {
         this.metrics = metrics;
     }
 
-    /** Publishes these rows soon, off the caller's thread; the sweeper is the safety net. */
+    /**
+     * Publishes these rows soon, off the caller's thread; the sweeper is the safety net. Rows
+     * committed while a publish is running are sent together in the next one, so the relay
+     * keeps up with many small commits.
+     */
     public void publishSoon(List<Long> ids) {
-        if (!ids.isEmpty() && kafkaHealthy && !afterCommit.isShutdown()) {
-            afterCommit.execute(() -> {
-                try {
-                    publish(ids);
-                } catch (RuntimeException e) {
-                    kafkaHealthy = false;
-                    LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
-                }
-            });
+        if (ids.isEmpty() || !kafkaHealthy || afterCommit.isShutdown()) {
+            return;
+        }
+        pending.addAll(ids);
+        if (scheduled.compareAndSet(false, true)) {
+            afterCommit.execute(this::publishPending);
+        }
+    }
+
+    private void publishPending() {
+        scheduled.set(false);
+        List<Long> ids = new ArrayList<>();
+        for (Long id; ids.size() < SWEEP_BATCH * 4 && (id = pending.poll()) != null;) {
+            ids.add(id);
+        }
+        if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
+            afterCommit.execute(this::publishPending);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            publish(ids);
+        } catch (RuntimeException e) {
+            kafkaHealthy = false;
+            pending.clear();
+            LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
         }
     }
 

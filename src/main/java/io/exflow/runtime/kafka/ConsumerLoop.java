@@ -47,6 +47,7 @@ public final class ConsumerLoop implements Runnable {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile long lastPollOkNanos = System.nanoTime();
     private volatile boolean stalled;
+    private volatile int assignedPartitions;
 
     public ConsumerLoop(Subscriber subscriber, Collection<String> topics, KafkaClients clients, DeliveryEngine engine,
             ExflowMetrics metrics, Duration pollTimeout) {
@@ -129,6 +130,11 @@ public final class ConsumerLoop implements Runnable {
         }
     }
 
+    /** True once the group gave this consumer partitions (what a demo or test waits for before producing). */
+    public boolean assigned() {
+        return assignedPartitions > 0;
+    }
+
     /** Connected and not stalled: polls return within a few poll timeouts. */
     public boolean healthy() {
         return !stalled && running && System.nanoTime() - lastPollOkNanos < Duration.ofSeconds(30).toNanos();
@@ -171,6 +177,7 @@ public final class ConsumerLoop implements Runnable {
     }
 
     private void measureLag(KafkaConsumer<String, byte[]> c) {
+        assignedPartitions = c.assignment().size();
         Map<String, Long> lagByTopic = new HashMap<>();
         for (TopicPartition tp : c.assignment()) {
             c.currentLag(tp).ifPresent(lag -> lagByTopic.merge(tp.topic(), lag, Long::sum));

@@ -1,0 +1,31 @@
+package io.exflow.ingest;
+
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.exflow.runtime.EventPublisher;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * Accepts a raw business exception into the pipeline: gives it an id and emits
+ * {@code exflow.exception.ingested} through the outbox (so an accepted exception is never
+ * lost between the caller's 202 and Kafka). Intake does the validation and redaction.
+ */
+@ApplicationScoped
+public class Ingestion {
+    private final EventPublisher publisher;
+
+    public Ingestion(EventPublisher publisher) {
+        this.publisher = publisher;
+    }
+
+    @Transactional
+    public EventEnvelope ingest(String tenantId, JsonNode rawPayload, String channel) {
+        UUID exceptionId = UUID.randomUUID();
+        return publisher.publish(EventKind.EXCEPTION_INGESTED, channel, tenantId, exceptionId, null, null, rawPayload);
+    }
+}

@@ -1,0 +1,96 @@
+package io.exflow.runtime;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.delivery.Outbox;
+import io.exflow.runtime.delivery.OutboxRelay;
+import io.exflow.runtime.delivery.Timeline;
+import io.exflow.runtime.event.CloudEventCodec;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+
+/**
+ * Emits events from the current transaction through the outbox, and adds them to the
+ * exception's timeline. Handlers use it through {@link HandlerContext#emit}; code that starts
+ * work itself (the api, the SLA monitor, the demo) calls {@link #publish} inside its own
+ * transaction, and the rows are handed to the relay when that transaction commits.
+ */
+@ApplicationScoped
+public class EventPublisher {
+    private final ExflowSettings settings;
+    private final CloudEventCodec codec;
+    private final ObjectMapper mapper;
+    private final Outbox outbox;
+    private final Timeline timeline;
+    private final OutboxRelay relay;
+    private final TransactionSynchronizationRegistry transactions;
+
+    public EventPublisher(ExflowSettings settings, CloudEventCodec codec, ObjectMapper mapper, Outbox outbox,
+            Timeline timeline, OutboxRelay relay, TransactionSynchronizationRegistry transactions) {
+        this.settings = settings;
+        this.codec = codec;
+        this.mapper = mapper;
+        this.outbox = outbox;
+        this.timeline = timeline;
+        this.relay = relay;
+        this.transactions = transactions;
+    }
+
+    /** An event written to the outbox, and the outbox row that carries it. */
+    public record Written(EventEnvelope event, long outboxId) {
+    }
+
+    /** Writes the event and its timeline entry in the current transaction; the caller publishes the row after commit. */
+    public Written write(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
+            String causationId, Object data) {
+        EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(),
+                tenantId, exceptionId, correlationId == null ? exceptionId.toString() : correlationId, causationId,
+                kind.schemaVersion(), mapper.valueToTree(data));
+        long id = outbox.append(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
+                codec.dataBytes(event));
+        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor, event.data());
+        return new Written(event, id);
+    }
+
+    /** Writes the event in the current (required) transaction and publishes it once that commits. */
+    public EventEnvelope publish(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
+            String causationId, Object data) {
+        Written written = write(kind, actor, tenantId, exceptionId, correlationId, causationId, data);
+        afterCommit().add(written.outboxId());
+        return written.event();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Long> afterCommit() {
+        Object key = EventPublisher.class;
+        List<Long> ids = (List<Long>) transactions.getResource(key);
+        if (ids == null) {
+            List<Long> fresh = new ArrayList<>();
+            transactions.putResource(key, fresh);
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        relay.publishSoon(fresh);
+                    }
+                }
+            });
+            ids = fresh;
+        }
+        return ids;
+    }
+}
