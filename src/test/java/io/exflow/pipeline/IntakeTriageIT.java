@@ -33,20 +33,23 @@ import io.exflow.runtime.delivery.InboundRecord;
 import io.exflow.runtime.delivery.Subscriber;
 import io.exflow.testing.Db;
 import io.exflow.testing.ExflowTestResources;
+import io.exflow.testing.Roles;
 import io.exflow.testing.TestEvents;
 import io.exflow.testing.TestKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 
 /**
  * Intake and triage end to end on the real in-process Kafka, the local PostgreSQL and Redis,
- * with WORKER_TYPE=all. Every assertion is on database rows, topic records or metrics.
+ * with WORKER_TYPE=intake,triage. Every assertion is on database rows, topic records or metrics.
  */
 @QuarkusTest
 @QuarkusTestResource(ExflowTestResources.class)
+@TestProfile(Roles.IntakeAndTriage.class)
 class IntakeTriageIT {
     static final String INGESTED = "exflow.exception.ingested";
 

@@ -41,7 +41,10 @@ public enum WorkerRole {
         return Arrays.stream(values()).filter(r -> r.id.equals(normalized)).findFirst();
     }
 
-    /** Parses WORKER_TYPE: one role id or {@code all}. */
+    /**
+     * Parses WORKER_TYPE: one role id, {@code all}, or a comma-separated list of role ids
+     * (for local runs and tests that want several roles but not every one).
+     */
     public static Set<WorkerRole> parseWorkerType(String value) {
         if (value == null || value.isBlank()) {
             throw new InvalidConfigException("WORKER_TYPE", "is required; one of " + allowed());
@@ -49,13 +52,17 @@ public enum WorkerRole {
         if (value.trim().equalsIgnoreCase("all")) {
             return EnumSet.copyOf(IMPLEMENTED);
         }
-        WorkerRole role = fromId(value).orElseThrow(() -> new InvalidConfigException("WORKER_TYPE",
-                "'" + value + "' is not a worker type; one of " + allowed()));
-        if (!IMPLEMENTED.contains(role)) {
-            throw new InvalidConfigException("WORKER_TYPE", "'" + role.id + "' is reserved but not implemented in this build; "
-                    + "implemented: " + IMPLEMENTED.stream().map(WorkerRole::id).collect(Collectors.joining(", ")) + ", all");
+        Set<WorkerRole> roles = EnumSet.noneOf(WorkerRole.class);
+        for (String part : value.split(",")) {
+            WorkerRole role = fromId(part).orElseThrow(() -> new InvalidConfigException("WORKER_TYPE",
+                    "'" + part.trim() + "' is not a worker type; one of " + allowed()));
+            if (!IMPLEMENTED.contains(role)) {
+                throw new InvalidConfigException("WORKER_TYPE", "'" + role.id + "' is reserved but not implemented in this build; "
+                        + "implemented: " + IMPLEMENTED.stream().map(WorkerRole::id).collect(Collectors.joining(", ")) + ", all");
+            }
+            roles.add(role);
         }
-        return EnumSet.of(role);
+        return roles;
     }
 
     private static String allowed() {

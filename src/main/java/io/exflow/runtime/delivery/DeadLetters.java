@@ -28,8 +28,14 @@ public class DeadLetters {
     private final ObjectMapper mapper;
     private final Outbox outbox;
     private final ExflowSettings settings;
+    private final RetrySchedule retries;
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> HEADERS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
 
-    public DeadLetters(DataSource dataSource, ObjectMapper mapper, Outbox outbox, ExflowSettings settings) {
+    public DeadLetters(DataSource dataSource, ObjectMapper mapper, Outbox outbox, ExflowSettings settings,
+            RetrySchedule retries) {
+        this.retries = retries;
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.outbox = outbox;
@@ -81,9 +87,39 @@ public class DeadLetters {
                 record.value() == null ? new byte[0] : record.value());
     }
 
-    /** Marks a PENDING entry REPLAYED (the caller hands the record back to its consumer). */
-    public void markReplayed(long id, String actor, String reason) {
+    /**
+     * Hands a PENDING entry back to the consumer that failed it — only that one — through its
+     * retry schedule, and marks it REPLAYED; in the caller's transaction. If it fails again it
+     * becomes a new dead letter.
+     *
+     * @throws IllegalStateException if the entry is not PENDING
+     */
+    public void replay(long id, String actor, String reason) {
+        InboundRecordWithIdentity entry = Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT consumer, topic, record_key, headers::text, payload, "
+                    + "event_id, event_type FROM dead_letter WHERE id = ? AND status = 'PENDING' FOR UPDATE")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    InboundRecord record = new InboundRecord(rs.getString(2), null, null, rs.getString(3),
+                            mapper.readValue(rs.getString(4), HEADERS), rs.getBytes(5), 0, null);
+                    return new InboundRecordWithIdentity(rs.getString(1), record, (UUID) rs.getObject(6), rs.getString(7));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        if (entry == null) {
+            throw new IllegalStateException("dead letter " + id + " is not PENDING");
+        }
+        retries.add(entry.consumer(), entry.record(), entry.eventId(), entry.eventType(), 0, null, java.time.Instant.now(),
+                RetrySchedule.Origin.REPLAY, id);
         setStatus(id, "REPLAYED", actor, reason);
+    }
+
+    private record InboundRecordWithIdentity(String consumer, InboundRecord record, UUID eventId, String eventType) {
     }
 
     public void markDiscarded(long id, String actor, String reason) {

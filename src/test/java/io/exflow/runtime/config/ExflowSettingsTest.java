@@ -53,6 +53,12 @@ class ExflowSettingsTest {
     }
 
     @Test
+    void aListRunsSeveralRoles() {
+        ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "intake, triage")));
+        assertThat(s.roles()).containsExactlyInAnyOrder(WorkerRole.INTAKE, WorkerRole.TRIAGE);
+    }
+
+    @Test
     void groupIdOverridesTheDefaultForOneRole() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "intake", "GROUP_ID", "blue-intake")));
         assertThat(s.groupId(WorkerRole.INTAKE)).isEqualTo("blue-intake");
