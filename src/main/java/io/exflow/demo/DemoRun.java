@@ -104,7 +104,8 @@ public class DemoRun {
     private void waitForAssignments() {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && !(runtime.started()
-                && runtime.loops().stream().allMatch(io.exflow.runtime.kafka.ConsumerLoop::assigned))) {
+                && runtime.loops().stream().filter(io.exflow.runtime.kafka.ConsumerLoop.class::isInstance)
+                .allMatch(l -> ((io.exflow.runtime.kafka.ConsumerLoop) l).assigned()))) {
             sleep(100);
         }
     }

@@ -3,6 +3,7 @@ package io.exflow.runtime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import io.exflow.runtime.delivery.Timeline;
 import io.exflow.runtime.event.CloudEventCodec;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
+import io.exflow.runtime.redis.RedisKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
@@ -34,9 +36,11 @@ public class EventPublisher {
     private final Timeline timeline;
     private final OutboxRelay relay;
     private final TransactionSynchronizationRegistry transactions;
+    private final RedisKeys redisKeys;
 
     public EventPublisher(ExflowSettings settings, CloudEventCodec codec, ObjectMapper mapper, Outbox outbox,
-            Timeline timeline, OutboxRelay relay, TransactionSynchronizationRegistry transactions) {
+            Timeline timeline, OutboxRelay relay, TransactionSynchronizationRegistry transactions, RedisKeys redisKeys) {
+        this.redisKeys = redisKeys;
         this.settings = settings;
         this.codec = codec;
         this.mapper = mapper;
@@ -58,6 +62,22 @@ public class EventPublisher {
                 kind.schemaVersion(), mapper.valueToTree(data));
         long id = outbox.append(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
                 codec.dataBytes(event));
+        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor, event.data());
+        return new Written(event, id);
+    }
+
+    /**
+     * Writes a job event for a Redis list (structured CloudEvent, since lists carry no headers)
+     * in the current transaction; the relay pushes it after commit. No job without its
+     * transaction, no committed transaction without its job.
+     */
+    public Written writeToQueue(EventKind kind, String queue, String actor, String tenantId, UUID exceptionId,
+            String correlationId, String causationId, Object data) {
+        EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(),
+                tenantId, exceptionId, correlationId == null ? exceptionId.toString() : correlationId, causationId,
+                kind.schemaVersion(), mapper.valueToTree(data));
+        long id = outbox.append(OutboxRelay.REDIS_DESTINATION + redisKeys.key(queue), event.partitionKey(), Map.of(),
+                codec.structured(event));
         timeline.append(exceptionId, tenantId, event.id(), event.type(), actor, event.data());
         return new Written(event, id);
     }

@@ -12,6 +12,12 @@ public interface HandlerContext {
      */
     EventEnvelope emit(EventKind kind, Object data);
 
+    /**
+     * Enqueues a job event (such as a tool job) on a Redis list, for the same tenant and
+     * exception; written to the outbox now, pushed after commit.
+     */
+    EventEnvelope enqueue(EventKind kind, String queue, Object data);
+
     /** Adds an entry to the exception's timeline (emitted events are added automatically). */
     void note(String entryType, Object detail);
 

@@ -21,6 +21,10 @@ import io.exflow.runtime.delivery.FailureClassifier;
 import io.exflow.runtime.delivery.OutboxRelay;
 import io.exflow.runtime.delivery.Subscriber;
 import io.exflow.runtime.kafka.ConsumerLoop;
+import io.exflow.runtime.redis.ReliableQueueLoop;
+import io.exflow.runtime.redis.RedisKeys;
+import io.quarkus.redis.datasource.RedisDataSource;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.exflow.runtime.kafka.KafkaClients;
 import io.exflow.runtime.kafka.TopicProvisioner;
 import io.exflow.runtime.metrics.ExflowMetrics;
@@ -47,13 +51,21 @@ public class WorkerRuntime {
     private final DeliveryEngine engine;
     private final OutboxRelay relay;
     private final ExflowMetrics metrics;
-    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final List<WorkerLoop> loops = new ArrayList<>();
     private final List<RetryPoller> pollers = new ArrayList<>();
     private final List<ExecutorService> executors = new ArrayList<>();
     private volatile boolean started;
 
+    private final Instance<RedisDataSource> redis;
+    private final RedisKeys redisKeys;
+    private final ObjectMapper mapper;
+
     public WorkerRuntime(ExflowSettings settings, @Any Instance<EventHandler> handlers, KafkaClients kafka,
-            TopicProvisioner topics, DeliveryEngine engine, OutboxRelay relay, ExflowMetrics metrics) {
+            TopicProvisioner topics, DeliveryEngine engine, OutboxRelay relay, ExflowMetrics metrics,
+            Instance<RedisDataSource> redis, RedisKeys redisKeys, ObjectMapper mapper) {
+        this.redis = redis;
+        this.redisKeys = redisKeys;
+        this.mapper = mapper;
         this.settings = settings;
         this.handlers = handlers;
         this.kafka = kafka;
@@ -82,15 +94,25 @@ public class WorkerRuntime {
             return;
         }
         for (Subscriber subscriber : subscribers()) {
-            Set<String> topicNames = new LinkedHashSet<>();
-            subscriber.handlers().values().forEach(h -> topicNames.add(h.consumes().topic().name(settings.topics())));
-            ConsumerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+            WorkerLoop loop;
+            String source;
+            if (subscriber.handlers().values().stream().allMatch(h -> h.consumes().topic().isRedisQueue())) {
+                List<String> queues = settings.toolQueues().inPriorityOrder();
+                loop = new ReliableQueueLoop(subscriber, queues, redis.get(), redisKeys, engine, metrics, mapper,
+                        settings.toolVisibilityTimeout());
+                source = queues.toString();
+            } else {
+                Set<String> topicNames = new LinkedHashSet<>();
+                subscriber.handlers().values().forEach(h -> topicNames.add(h.consumes().topic().name(settings.topics())));
+                loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+                source = topicNames.toString();
+            }
             RetryPoller poller = new RetryPoller(subscriber, engine, settings.retry().pollInterval());
             loops.add(loop);
             pollers.add(poller);
             thread(subscriber.consumer() + "-consumer", loop).start();
             thread(subscriber.consumer() + "-retries", poller).start();
-            LOG.infof("%s consuming %s", subscriber.consumer(), topicNames);
+            LOG.infof("%s consuming %s", subscriber.consumer(), source);
         }
         started = true;
     }
@@ -102,7 +124,7 @@ public class WorkerRuntime {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         pollers.forEach(RetryPoller::stop);
-        for (ConsumerLoop loop : loops) {
+        for (WorkerLoop loop : loops) {
             if (!loop.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 LOG.warnf("%s did not stop in time; its uncommitted records will be redelivered", loop.subscriber().consumer());
             }
@@ -116,7 +138,7 @@ public class WorkerRuntime {
         LOG.info("exflow workers stopped");
     }
 
-    public synchronized List<ConsumerLoop> loops() {
+    public synchronized List<WorkerLoop> loops() {
         return List.copyOf(loops);
     }
 

@@ -12,11 +12,53 @@ public final class Roles {
     private Roles() {
     }
 
+    /**
+     * The api with intake and triage (exceptions stop at TRIAGED), plus the test tenants of
+     * src/test/resources/packs-api (a tenant with a tiny rate limit for the 429 test).
+     */
+    public static final class ApiIntakeAndTriage implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "api,intake,triage", "exflow.packs.dir", "src/test/resources/packs-api");
+        }
+    }
+
     /** intake and triage only: exceptions stop at TRIAGED. */
     public static final class IntakeAndTriage implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("exflow.worker-type", "intake,triage");
+        }
+    }
+
+    /**
+     * sla-monitor and feedback only, scanning every half second, with the test
+     * tenants of src/test/resources/sla-packs: {@code calm-co} (no escalation on breach, no threshold)
+     * and {@code tally-co} (used by FeedbackIT only).
+     */
+    public static final class SlaMonitorAndFeedback implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "sla-monitor,feedback",
+                    "exflow.sla.scan-interval", "PT0.5S",
+                    "exflow.sla.batch-size", "4",
+                    "exflow.packs.dir", "src/test/resources/sla-packs");
+        }
+    }
+
+    /** Ingestion to closing: intake, triage, policy, playbook and tool. */
+    public static final class Pipeline implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "intake,triage,policy,playbook,tool");
+        }
+    }
+
+    /** The pipeline without a tool worker: tests play the tool workers themselves. */
+    public static final class PipelineWithoutTool implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "intake,triage,policy,playbook", "exflow.tool.visibility-timeout", "PT3S");
         }
     }
 }

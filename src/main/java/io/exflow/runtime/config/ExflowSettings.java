@@ -35,7 +35,17 @@ public record ExflowSettings(
         Duration outboxSweepInterval,
         Duration outboxSweepMinAge,
         String packsDir,
-        String redisKeyPrefix) {
+        String redisKeyPrefix,
+        ToolQueues toolQueues,
+        Duration toolVisibilityTimeout,
+        long toolSimulateSeed) {
+
+    /** The Redis tool queues, highest priority first. */
+    public record ToolQueues(String high, String normal, String low) {
+        public List<String> inPriorityOrder() {
+            return List.of(high, normal, low);
+        }
+    }
 
     public record Topics(String ingested, String normalized, String triaged, String decided, String closed,
             String toolResults, String slaAlerts, String deadletter) {
@@ -109,7 +119,11 @@ public record ExflowSettings(
                 r.duration("exflow.outbox.sweep-interval", "OUTBOX_SWEEP_INTERVAL"),
                 r.duration("exflow.outbox.sweep-min-age", "OUTBOX_SWEEP_MIN_AGE"),
                 r.string("exflow.packs.dir", "PACKS_DIR").trim(),
-                r.string("exflow.redis.key-prefix", "REDIS_KEY_PREFIX").trim());
+                r.string("exflow.redis.key-prefix", "REDIS_KEY_PREFIX").trim(),
+                new ToolQueues(r.queue("high", "TOOL_QUEUE_HIGH"), r.queue("default", "TOOL_QUEUE_DEFAULT"),
+                        r.queue("low", "TOOL_QUEUE_LOW")),
+                r.duration("exflow.tool.visibility-timeout", "TOOL_VISIBILITY_TIMEOUT"),
+                r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"));
         if (!r.problems.isEmpty()) {
             throw new IllegalStateException("exflow cannot start:\n  - " + String.join("\n  - ", r.problems));
         }
@@ -139,6 +153,24 @@ public record ExflowSettings(
                 problem(variable, "is not a valid Kafka topic name: '" + name + "'");
             }
             return name;
+        }
+
+        String queue(String priority, String variable) {
+            String name = string("exflow.tool.queue." + priority, variable).trim();
+            if (name.isEmpty() || name.contains(" ")) {
+                problem(variable, "must be a Redis key without spaces, was '" + name + "'");
+            }
+            return name;
+        }
+
+        long longValue(String key, String variable) {
+            String raw = string(key, variable).trim();
+            try {
+                return Long.parseLong(raw);
+            } catch (NumberFormatException e) {
+                problem(variable, "must be an integer, was '" + raw + "'");
+                return 0;
+            }
         }
 
         int intIn(String key, String variable, int min, int max) {

@@ -19,7 +19,7 @@ public enum WorkerRole {
     SLA_MONITOR("sla-monitor");
 
     /** Roles whose handlers exist in this build; the others are reserved names that fail start-up clearly. */
-    public static final Set<WorkerRole> IMPLEMENTED = EnumSet.of(INTAKE, TRIAGE);
+    public static final Set<WorkerRole> IMPLEMENTED = EnumSet.of(API, INTAKE, TRIAGE, POLICY, PLAYBOOK, TOOL, FEEDBACK, SLA_MONITOR);
 
     private final String id;
 

@@ -389,6 +389,14 @@ public class DeliveryEngine {
         }
 
         @Override
+        public EventEnvelope enqueue(EventKind kind, String queue, Object data) {
+            EventPublisher.Written written = publisher.writeToQueue(kind, queue, subscriber.role().id(), event.tenantId(),
+                    event.exceptionId(), event.correlationId(), event.id().toString(), data);
+            work.outboxIds.add(written.outboxId());
+            return written.event();
+        }
+
+        @Override
         public void note(String entryType, Object detail) {
             timeline.append(event.exceptionId(), event.tenantId(), event.id(), entryType, subscriber.role().id(), detail);
         }

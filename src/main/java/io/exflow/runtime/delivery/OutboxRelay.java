@@ -43,6 +43,8 @@ public class OutboxRelay {
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
     };
     private static final int SWEEP_BATCH = 500;
+    /** Outbox rows whose topic starts with this go to the Redis list named by the rest (LPUSH). */
+    public static final String REDIS_DESTINATION = "redis:";
     private static final long SEND_TIMEOUT_SECONDS = 30;
 
     private final DataSource dataSource;
@@ -61,8 +63,11 @@ public class OutboxRelay {
     /** After a failed publish, leave rows to the sweeper until it succeeds, instead of queueing doomed sends. */
     private volatile boolean kafkaHealthy = true;
 
+    private final jakarta.enterprise.inject.Instance<io.quarkus.redis.datasource.RedisDataSource> redis;
+
     public OutboxRelay(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, KafkaClients kafka,
-            ExflowMetrics metrics) {
+            ExflowMetrics metrics, jakarta.enterprise.inject.Instance<io.quarkus.redis.datasource.RedisDataSource> redis) {
+        this.redis = redis;
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.settings = settings;
@@ -153,6 +158,14 @@ public class OutboxRelay {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
+                        if (rs.getString(2).startsWith(REDIS_DESTINATION)) {
+                            // Pushed before the row is deleted: a crash in between pushes the job twice,
+                            // and the consumer's idempotent claim drops the second copy.
+                            redis.get().list(String.class).lpush(rs.getString(2).substring(REDIS_DESTINATION.length()),
+                                    new String(rs.getBytes(5), StandardCharsets.UTF_8));
+                            sentIds.add(rs.getLong(1));
+                            continue;
+                        }
                         ProducerRecord<String, byte[]> record = new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getBytes(5));
                         headers(rs.getString(4)).forEach((k, v) -> record.headers()
                                 .add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));

@@ -62,6 +62,23 @@ public final class CloudEventCodec {
         }
     }
 
+    /** Structured mode (the whole event as one JSON object): used where there are no headers, such as Redis lists. */
+    public byte[] structured(EventEnvelope e) {
+        ObjectNode node = mapper.createObjectNode();
+        headers(e).forEach((name, value) -> {
+            if (name.startsWith(PREFIX)) {
+                node.put(name.substring(PREFIX.length()), value);
+            }
+        });
+        node.put("datacontenttype", JSON);
+        node.set("data", e.data());
+        try {
+            return mapper.writeValueAsBytes(node);
+        } catch (IOException ex) {
+            throw new IllegalStateException("event not serializable", ex);
+        }
+    }
+
     /** Decodes either mode; anything wrong is a {@link PermanentFailure} with its reason. */
     public EventEnvelope decode(Map<String, String> headers, byte[] value) {
         if (value == null) {

@@ -18,6 +18,8 @@ public enum EventKind {
     EXCEPTION_CLOSED("exflow.exception.closed", LogicalTopic.CLOSED, 1),
     TOOL_RESULT("exflow.tool.result", LogicalTopic.TOOL_RESULTS, 1),
     SLA_ALERT("exflow.sla.alert", LogicalTopic.SLA_ALERTS, 1),
+    /** A tool job: travels on a Redis list (by priority), not on a topic. */
+    TOOL_JOB("exflow.tool.job", LogicalTopic.TOOL_QUEUES, 1),
     DEAD_LETTER("exflow.deadletter", LogicalTopic.DEADLETTER, 1);
 
     private final String type;
@@ -50,10 +52,17 @@ public enum EventKind {
 
     /** Topics are named by configuration; handlers and the catalog only know the logical name. */
     public enum LogicalTopic {
-        INGESTED, NORMALIZED, TRIAGED, DECIDED, CLOSED, TOOL_RESULTS, SLA_ALERTS, DEADLETTER;
+        INGESTED, NORMALIZED, TRIAGED, DECIDED, CLOSED, TOOL_RESULTS, SLA_ALERTS, DEADLETTER,
+        /** The Redis tool queues (TOOL_QUEUES), consumed by the reliable queue loop instead of Kafka. */
+        TOOL_QUEUES;
+
+        public boolean isRedisQueue() {
+            return this == TOOL_QUEUES;
+        }
 
         public String name(ExflowSettings.Topics topics) {
             return switch (this) {
+                case TOOL_QUEUES -> throw new IllegalArgumentException("tool jobs go to a Redis list, not a topic");
                 case INGESTED -> topics.ingested();
                 case NORMALIZED -> topics.normalized();
                 case TRIAGED -> topics.triaged();

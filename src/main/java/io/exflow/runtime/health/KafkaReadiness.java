@@ -40,7 +40,8 @@ public class KafkaReadiness implements HealthCheck {
             return response.down().withData("error", String.valueOf(e.getMessage())).build();
         }
         boolean loopsHealthy = true;
-        for (ConsumerLoop loop : runtime.loops()) {
+        for (ConsumerLoop loop : runtime.loops().stream().filter(ConsumerLoop.class::isInstance)
+                .map(ConsumerLoop.class::cast).toList()) {
             boolean healthy = loop.healthy();
             response.withData(loop.subscriber().consumer(), healthy ? "polling" : "stalled");
             loopsHealthy &= healthy;

@@ -32,7 +32,7 @@ import io.exflow.runtime.metrics.ExflowMetrics;
  * (injected fault), the consumer seeks back to the uncommitted offsets and tries again after
  * a growing pause — nothing is skipped and the partition is not committed past it.
  */
-public final class ConsumerLoop implements Runnable {
+public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
     private static final Duration MAX_PAUSE = Duration.ofSeconds(15);
 
@@ -116,6 +116,7 @@ public final class ConsumerLoop implements Runnable {
     }
 
     /** Stops polling after the batch in progress is committed; waits up to {@code timeout}. */
+    @Override
     public boolean stop(Duration timeout) {
         running = false;
         KafkaConsumer<String, byte[]> c = consumer;
@@ -136,10 +137,12 @@ public final class ConsumerLoop implements Runnable {
     }
 
     /** Connected and not stalled: polls return within a few poll timeouts. */
+    @Override
     public boolean healthy() {
         return !stalled && running && System.nanoTime() - lastPollOkNanos < Duration.ofSeconds(30).toNanos();
     }
 
+    @Override
     public Subscriber subscriber() {
         return subscriber;
     }

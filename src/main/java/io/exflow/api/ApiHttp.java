@@ -1,0 +1,113 @@
+package io.exflow.api;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.config.InvalidConfigException;
+import io.exflow.runtime.config.WorkerRole;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/**
+ * The public HTTP port (8080) around the REST resources: it answers only in a process that
+ * runs the api role (any other role gets a 404 problem for every path), refuses a declared
+ * body above API_MAX_BODY_BYTES before anything reads it (413), and turns every path nothing
+ * serves into a 404 problem. Health, metrics and OpenAPI are on the management port and never here.
+ */
+@ApplicationScoped
+public class ApiHttp {
+    private final ExflowSettings settings;
+    private final ObjectMapper mapper;
+    private final Config config;
+
+    public ApiHttp(ExflowSettings settings, ObjectMapper mapper, Config config) {
+        this.settings = settings;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    @Produces
+    @Singleton
+    ApiSettings apiSettings() {
+        return ApiSettings.load(config);
+    }
+
+    /** With the api role, bad api settings and an unreadable token key stop start-up, naming the variable. */
+    void onStart(@Observes @Priority(20) StartupEvent event, ApiSettings api,
+            @ConfigProperty(name = "mp.jwt.verify.publickey.location") String keyLocation) {
+        if (settings.runs(WorkerRole.API) && !keyReadable(keyLocation)) {
+            throw new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION", "names no readable public key: '" + keyLocation
+                    + "' (a file path or classpath resource; in Kubernetes mount it from a Secret)");
+        }
+    }
+
+    private static boolean keyReadable(String location) {
+        if (location.startsWith("http://") || location.startsWith("https://")) {
+            return true; // a JWKS endpoint: checked when the first token arrives
+        }
+        String path = location.startsWith("file:") ? location.substring(5) : location;
+        if (Files.isReadable(Path.of(path))) {
+            return true;
+        }
+        String resource = location.startsWith("classpath:") ? location.substring(10) : location;
+        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
+            return in != null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    void routes(@Observes Router router, ApiSettings api) {
+        router.route().order(Integer.MIN_VALUE + 100).handler(ctx -> {
+            if (!settings.runs(WorkerRole.API)) {
+                write(ctx, Problem.of(404, "not-found", "Not Found", "this process does not run the api role"));
+                return;
+            }
+            String length = ctx.request().getHeader("Content-Length");
+            if (length != null && tooLarge(length, api.maxBodyBytes())) {
+                ctx.response().putHeader("Connection", "close"); // the body is not read
+                write(ctx, tooLarge(api));
+                return;
+            }
+            ctx.next();
+        });
+        router.route().order(Integer.MAX_VALUE).handler(ctx -> write(ctx, Problem.of(404, "not-found", "Not Found",
+                "no such resource")));
+    }
+
+    static Problem tooLarge(ApiSettings api) {
+        return Problem.of(413, "payload-too-large", "Payload Too Large",
+                "the request body exceeds " + api.maxBodyBytes() + " bytes");
+    }
+
+    private static boolean tooLarge(String contentLength, int max) {
+        try {
+            return Long.parseLong(contentLength.trim()) > max;
+        } catch (NumberFormatException e) {
+            return false; // Vert.x rejects a malformed Content-Length itself
+        }
+    }
+
+    private void write(RoutingContext ctx, Problem problem) {
+        try {
+            ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                    .end(mapper.writeValueAsString(problem));
+        } catch (JsonProcessingException e) {
+            ctx.fail(e);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.exflow.runtime.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.runtime.WorkerLoop;
+import io.exflow.runtime.delivery.DeliveryEngine;
+import io.exflow.runtime.delivery.FailureClassifier;
+import io.exflow.runtime.delivery.InboundRecord;
+import io.exflow.runtime.delivery.Subscriber;
+import io.exflow.runtime.event.CloudEventCodec;
+import io.exflow.runtime.metrics.ExflowMetrics;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.keys.KeyScanArgs;
+import io.quarkus.redis.datasource.list.ListCommands;
+import io.quarkus.redis.datasource.list.Position;
+
+/**
+ * Reliable consumption of Redis lists. A job moves atomically ({@code LMOVE}/{@code BLMOVE})
+ * from its queue to this worker's processing list for that queue, goes through the delivery
+ * engine like any Kafka record, and is removed only once its outcome is durable. Each worker
+ * keeps a heartbeat key alive; any worker returns the processing lists of workers whose
+ * heartbeat expired (the visibility timeout) to the front of their queues. Queues are taken
+ * in priority order, but on a weighted rotation (4 high : 2 default : 1 low) so a stream of
+ * urgent jobs cannot starve the low queue.
+ */
+public final class ReliableQueueLoop implements WorkerLoop {
+    private static final Logger LOG = Logger.getLogger(ReliableQueueLoop.class);
+    private static final int[] ROTATION = {0, 0, 0, 0, 1, 1, 2};
+    private static final Duration BLOCK = Duration.ofSeconds(1);
+
+    private final Subscriber subscriber;
+    private final List<String> queues;
+    private final List<String> processing = new ArrayList<>();
+    private final RedisDataSource redis;
+    private final RedisKeys keys;
+    private final DeliveryEngine engine;
+    private final ExflowMetrics metrics;
+    private final ObjectMapper mapper;
+    private final Duration visibilityTimeout;
+    private final String workerId = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean stalled;
+    private long nextHousekeepingNanos;
+    private int turn;
+
+    /** @param queues unprefixed queue names, highest priority first */
+    public ReliableQueueLoop(Subscriber subscriber, List<String> queues, RedisDataSource redis, RedisKeys keys,
+            DeliveryEngine engine, ExflowMetrics metrics, ObjectMapper mapper, Duration visibilityTimeout) {
+        this.subscriber = subscriber;
+        this.redis = redis;
+        this.keys = keys;
+        this.engine = engine;
+        this.metrics = metrics;
+        this.mapper = mapper;
+        this.visibilityTimeout = visibilityTimeout;
+        this.queues = queues.stream().map(keys::key).toList();
+        for (String queue : this.queues) {
+            processing.add(queue + ":processing:" + workerId);
+        }
+    }
+
+    @Override
+    public void run() {
+        ListCommands<String, String> lists = redis.list(String.class);
+        Duration pause = Duration.ofMillis(200);
+        try {
+            while (running) {
+                try {
+                    housekeeping();
+                    int first = ROTATION[turn++ % ROTATION.length];
+                    Taken taken = takeNext(lists, first);
+                    if (taken != null) {
+                        deliver(lists, taken);
+                    }
+                    stalled = false;
+                    pause = Duration.ofMillis(200);
+                } catch (RuntimeException e) {
+                    stalled = true;
+                    LOG.warnf("%s: queue loop error, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
+                            FailureClassifier.describe(e));
+                    sleep(pause);
+                    pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
+                }
+            }
+            returnInFlight(lists);
+            redis.key().del(heartbeatKey(workerId));
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: could not return in-flight jobs on stop (the reaper will): %s", subscriber.consumer(), e.getMessage());
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private record Taken(int queue, String job) {
+    }
+
+    /** Non-blocking pass over all queues starting with {@code first}'s turn, then a short block on it. */
+    private Taken takeNext(ListCommands<String, String> lists, int first) {
+        for (int i = 0; i < queues.size(); i++) {
+            int q = i == 0 ? first : (i <= first ? i - 1 : i);
+            String job = lists.lmove(queues.get(q), processing.get(q), Position.RIGHT, Position.LEFT);
+            if (job != null) {
+                return new Taken(q, job);
+            }
+        }
+        String job = lists.blmove(queues.get(first), processing.get(first), Position.RIGHT, Position.LEFT, BLOCK);
+        return job == null ? null : new Taken(first, job);
+    }
+
+    /** Until the outcome is durable the job stays in the processing list; only then is it removed. */
+    private void deliver(ListCommands<String, String> lists, Taken taken) {
+        InboundRecord record = toRecord(taken);
+        Duration pause = Duration.ofMillis(200);
+        while (true) {
+            try {
+                engine.processBatch(subscriber, List.of(record));
+                lists.lrem(processing.get(taken.queue()), 1, taken.job());
+                return;
+            } catch (RuntimeException e) {
+                stalled = true;
+                if (!running) {
+                    return; // left in the processing list; returned to the queue on the way out
+                }
+                LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
+                        FailureClassifier.describe(e));
+                sleep(pause);
+                pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    private InboundRecord toRecord(Taken taken) {
+        String key = "";
+        try {
+            JsonNode node = mapper.readTree(taken.job());
+            key = node.path("tenantid").asText("") + ":" + node.path("exceptionid").asText("");
+        } catch (Exception e) {
+            // not JSON: the engine dead-letters it as MALFORMED_EVENT
+        }
+        String queue = queues.get(taken.queue());
+        return new InboundRecord(queue.substring(keys.key("").length()), null, null, key,
+                Map.of(CloudEventCodec.CONTENT_TYPE, CloudEventCodec.STRUCTURED), taken.job().getBytes(StandardCharsets.UTF_8),
+                0, null);
+    }
+
+    /** Heartbeat, the reaper and queue-length gauges, a few times per visibility timeout. */
+    private void housekeeping() {
+        long now = System.nanoTime();
+        if (now - nextHousekeepingNanos < 0) {
+            return;
+        }
+        nextHousekeepingNanos = now + visibilityTimeout.dividedBy(3).toNanos();
+        redis.value(String.class).setex(heartbeatKey(workerId), Math.max(1, visibilityTimeout.toSeconds()), "alive");
+        ListCommands<String, String> lists = redis.list(String.class);
+        for (int q = 0; q < queues.size(); q++) {
+            String queue = queues.get(q);
+            metrics.gauge("exflow.redis.queue.length", "queue", queue.substring(keys.key("").length())).set(lists.llen(queue));
+            var cursor = redis.key().scan(new KeyScanArgs().match(queue + ":processing:*").count(100));
+            while (cursor.hasNext()) {
+                for (String held : cursor.next()) {
+                    String owner = held.substring(held.lastIndexOf(':') + 1);
+                    if (!owner.equals(workerId) && !redis.key().exists(heartbeatKey(owner))) {
+                        int returned = 0;
+                        while (lists.lmove(held, queue, Position.RIGHT, Position.RIGHT) != null) {
+                            returned++;
+                        }
+                        if (returned > 0) {
+                            LOG.warnf("%s: returned %d job(s) of dead worker %s to %s", subscriber.consumer(), returned, owner, queue);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void returnInFlight(ListCommands<String, String> lists) {
+        for (int q = 0; q < queues.size(); q++) {
+            while (lists.lmove(processing.get(q), queues.get(q), Position.RIGHT, Position.RIGHT) != null) {
+                // back to the front of its queue for another worker
+            }
+        }
+    }
+
+    private String heartbeatKey(String worker) {
+        return keys.key("exflow:workers:" + subscriber.consumer() + ":" + worker);
+    }
+
+    @Override
+    public Subscriber subscriber() {
+        return subscriber;
+    }
+
+    @Override
+    public boolean stop(Duration timeout) {
+        running = false;
+        try {
+            return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return running && !stalled;
+    }
+
+    /** This worker's id (its processing lists end with it); tests use it to play a dead worker. */
+    public String workerId() {
+        return workerId;
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+}

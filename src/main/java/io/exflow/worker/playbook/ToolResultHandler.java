@@ -1,0 +1,62 @@
+package io.exflow.worker.playbook;
+
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.exflow.domain.ExceptionRecord;
+import io.exflow.domain.events.ToolResult;
+import io.exflow.runtime.EventHandler;
+import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.config.WorkerRole;
+import io.exflow.runtime.delivery.PermanentFailure;
+import io.exflow.runtime.delivery.ReasonCode;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.event.EventKind;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Playbook, on a tool result: success advances to the next step, failure retries the step
+ * within its limit or escalates. A result for a job that is no longer current (a late or
+ * duplicate answer) changes nothing.
+ */
+@ApplicationScoped
+public class ToolResultHandler implements EventHandler {
+    private final PlaybookRunner runner;
+    private final ObjectMapper mapper;
+
+    public ToolResultHandler(PlaybookRunner runner, ObjectMapper mapper) {
+        this.runner = runner;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public WorkerRole role() {
+        return WorkerRole.PLAYBOOK;
+    }
+
+    @Override
+    public EventKind consumes() {
+        return EventKind.TOOL_RESULT;
+    }
+
+    @Override
+    public void handle(EventEnvelope event, HandlerContext context) {
+        ToolResult result = mapper.convertValue(event.data(), ToolResult.class);
+        if (result == null || result.jobId() == null) {
+            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool result without a job id");
+        }
+        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        PlaybookRun run = PlaybookRun.findById(event.exceptionId());
+        if (record == null || run == null || record.state.closed() || !UUID.fromString(result.jobId()).equals(run.currentJobId)) {
+            context.note("exflow.playbook.stale-tool-result", Map.of("jobId", result.jobId()));
+            return;
+        }
+        if (result.succeeded()) {
+            runner.toolSucceeded(record, run, result.tool(), context);
+        } else {
+            runner.toolFailed(record, run, result.error(), context);
+        }
+    }
+}
