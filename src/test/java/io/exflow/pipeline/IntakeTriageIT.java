@@ -65,6 +65,8 @@ class IntakeTriageIT {
     DeliveryEngine engine;
     @Inject
     MeterRegistry registry;
+    @Inject
+    io.exflow.runtime.delivery.DeadLetters deadLetters;
 
     Db db;
 
@@ -429,6 +431,35 @@ class IntakeTriageIT {
         assertThat(db.count("SELECT count(*) FROM exception_record WHERE id = ?", id)).isZero();
         runtime.start();
         awaitState(id, "TRIAGED");
+        assertThat(db.count("SELECT count(*) FROM retry_schedule WHERE event_id = ?", eventId)).isZero();
+    }
+
+    @Test
+    void deadLetterReplayedAfterItsCauseIsFixedCompletesOnlyThroughTheConsumerThatFailed() throws Exception {
+        Connection lock = lockExceptionTable(); // the cause: intake cannot write
+        UUID eventId = UUID.randomUUID();
+        UUID id;
+        try {
+            id = ingest(eventId, "acme-bank", UUID.randomUUID(), settlement(1_400, ""));
+            await().atMost(Duration.ofSeconds(40)).until(() -> db.count(
+                    "SELECT count(*) FROM dead_letter WHERE event_id = ? AND status = 'PENDING'", eventId) == 1);
+        } finally {
+            release(lock); // the cause is fixed
+        }
+        long deadLetterId = (Long) db.rows("SELECT id FROM dead_letter WHERE event_id = ?", eventId).get(0).get("id");
+        long onTopicBefore = TestKafka.readAll(settings.topics().ingested()).stream()
+                .filter(r -> eventId.toString().equals(r.header("ce_id"))).count();
+
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> deadLetters.replay(deadLetterId, "ops-1", "lock released"));
+
+        awaitState(id, "TRIAGED");
+        assertThat(db.rows("SELECT status, status_actor FROM dead_letter WHERE id = ?", deadLetterId).get(0))
+                .containsEntry("status", "REPLAYED").containsEntry("status_actor", "ops-1");
+        // Replayed through intake's own retry schedule: nothing was re-published for every group to see.
+        assertThat(TestKafka.readAll(settings.topics().ingested()).stream()
+                .filter(r -> eventId.toString().equals(r.header("ce_id"))).count()).isEqualTo(onTopicBefore);
+        assertThat(db.rows("SELECT consumer FROM processed_event WHERE event_id = ?", eventId))
+                .extracting(r -> r.get("consumer")).containsExactly("exflow-intake");
         assertThat(db.count("SELECT count(*) FROM retry_schedule WHERE event_id = ?", eventId)).isZero();
     }
 }

@@ -1,47 +1,30 @@
-package io.exflow.worker.triage;
+package io.exflow.worker.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.exflow.packs.DomainPack;
-import io.exflow.packs.Guardrails;
-import io.exflow.packs.Playbook;
 import io.exflow.packs.Severity;
 import io.exflow.packs.TenantPack;
 import io.exflow.packs.TestPacks;
+import io.exflow.worker.triage.SeverityClassifier;
 import java.math.BigDecimal;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Checks that the bundled packs can produce every policy decision. The decision function here
- * is a test oracle written from SPEC §3, not the policy worker: blocked type → BLOCKED;
- * escalation severity or no eligible playbook → ESCALATE; an approval rule, a severity outside
- * auto-approval, or an amount above the guardrail → NEEDS_APPROVAL; otherwise AUTO_APPROVED.
+ * The policy decision over the bundled packs: every decision is reachable, and each input
+ * reaches the decision SPEC §3 asks for.
  */
-class BundledDecisionPathsTest {
+class PolicyRulesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static String decide(String type, BigDecimal amount, JsonNode attributes, TenantPack tenant) {
         DomainPack domain = TestPacks.bundled().domainOf(tenant);
-        Guardrails guardrails = domain.guardrails();
         Severity severity = SeverityClassifier.classify(type, amount, attributes, domain, tenant).severity();
-        if (guardrails.blockedExceptionTypes().contains(type)) {
-            return "BLOCKED";
-        }
-        List<Playbook> eligible = domain.playbooksFor(type).stream().filter(p -> p.allowsAutoRunAt(severity)).toList();
-        if (guardrails.escalateSeverities().contains(severity) || eligible.isEmpty()) {
-            return "ESCALATE";
-        }
-        boolean approvalRule = tenant.approvalRules().stream().anyMatch(r -> r.matches(type, amount, severity));
-        boolean overLimit = amount != null && guardrails.maxAutoAmount() != null && amount.compareTo(guardrails.maxAutoAmount()) > 0;
-        if (approvalRule || overLimit || !guardrails.autoApproveSeverities().contains(severity)) {
-            return "NEEDS_APPROVAL";
-        }
-        return "AUTO_APPROVED";
+        return PolicyRules.decide(type, amount, severity, domain, tenant).outcome().name();
     }
 
     @ParameterizedTest(name = "{0} {1} {2} {3} → {4}")
@@ -66,5 +49,28 @@ class BundledDecisionPathsTest {
     void everyDecisionIsReachable(String tenantId, String type, BigDecimal amount, String attributes, String expected)
             throws Exception {
         assertEquals(expected, decide(type, amount, JSON.readTree(attributes), TestPacks.tenant(tenantId)));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPlaybookWithAToolTheTenantDidNotApproveIsNotChosen() {
+        TenantPack acme = TestPacks.tenant("acme-bank");
+        TenantPack withoutTools = new TenantPack(acme.tenantId(), acme.name(), acme.status(), acme.domain(),
+                acme.severityOverrides(), acme.slaBySeverity(), java.util.Set.of(), acme.approvalRules(), acme.piiFields(),
+                acme.rateLimit(), acme.slaImminentThreshold(), acme.escalateOnBreach());
+        PolicyRules.Decision decision = PolicyRules.decide("SETTLEMENT_FAILED", new BigDecimal("12000"), Severity.MEDIUM,
+                TestPacks.bundled().domainOf(acme), withoutTools);
+        assertEquals(PolicyRules.Outcome.ESCALATE, decision.outcome());
+        org.assertj.core.api.Assertions.assertThat(decision.reasons().get(0)).contains("approved tools");
+    }
+
+    @org.junit.jupiter.api.Test
+    void reasonsSayWhyApprovalIsNeeded() {
+        TenantPack acme = TestPacks.tenant("acme-bank");
+        PolicyRules.Decision decision = PolicyRules.decide("SETTLEMENT_FAILED", new BigDecimal("120000"), Severity.HIGH,
+                TestPacks.bundled().domainOf(acme), acme);
+        assertEquals(PolicyRules.Outcome.NEEDS_APPROVAL, decision.outcome());
+        assertEquals("retry-settlement", decision.playbookId());
+        org.assertj.core.api.Assertions.assertThat(decision.reasons()).anySatisfy(r ->
+                org.assertj.core.api.Assertions.assertThat(r).contains("large-settlement"));
     }
 }
