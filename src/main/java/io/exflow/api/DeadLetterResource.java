@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -32,6 +35,8 @@ import jakarta.ws.rs.core.MediaType;
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed("operator")
 @Tag(name = "dead letters")
+@APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 409, 413, 415, 422, 429 or 500",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class DeadLetterResource {
     private static final Set<String> STATUSES = Set.of("PENDING", "REPLAYED", "DISCARDED");
     private static final int MAX_REASON_CHARS = 500;

@@ -31,6 +31,8 @@ import jakarta.ws.rs.core.Response;
 @Path("/api/v1/tenants/{tenant}/exceptions")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "exceptions")
+@APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 409, 413, 415, 422, 429 or 500",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class ExceptionsResource {
     private final Caller caller;
     private final Tenants tenants;

@@ -94,23 +94,28 @@ public class WorkerRuntime {
             return;
         }
         for (Subscriber subscriber : subscribers()) {
-            WorkerLoop loop;
             String source;
             if (subscriber.handlers().values().stream().allMatch(h -> h.consumes().topic().isRedisQueue())) {
+                // A list has no partitions to spread: CONCURRENCY independent queue consumers, each
+                // with its own processing lists and heartbeat.
                 List<String> queues = settings.toolQueues().inPriorityOrder();
-                loop = new ReliableQueueLoop(subscriber, queues, redis.get(), redisKeys, engine, metrics, mapper,
-                        settings.toolVisibilityTimeout());
+                for (int i = 0; i < settings.concurrency(); i++) {
+                    WorkerLoop loop = new ReliableQueueLoop(subscriber, queues, redis.get(), redisKeys, engine, metrics, mapper,
+                            settings.toolVisibilityTimeout());
+                    loops.add(loop);
+                    thread(subscriber.consumer() + "-queue-" + i, loop).start();
+                }
                 source = queues.toString();
             } else {
                 Set<String> topicNames = new LinkedHashSet<>();
                 subscriber.handlers().values().forEach(h -> topicNames.add(h.consumes().topic().name(settings.topics())));
-                loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+                WorkerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+                loops.add(loop);
+                thread(subscriber.consumer() + "-consumer", loop).start();
                 source = topicNames.toString();
             }
             RetryPoller poller = new RetryPoller(subscriber, engine, settings.retry().pollInterval());
-            loops.add(loop);
             pollers.add(poller);
-            thread(subscriber.consumer() + "-consumer", loop).start();
             thread(subscriber.consumer() + "-retries", poller).start();
             LOG.infof("%s consuming %s", subscriber.consumer(), source);
         }

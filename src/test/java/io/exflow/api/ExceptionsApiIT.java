@@ -117,6 +117,16 @@ class ExceptionsApiIT {
         assertThat(timeline.jsonPath().getString("[2].detail.severity")).isEqualTo("HIGH");
     }
 
+    @Test
+    void tokenMintedByBinDevTokenIsAccepted() throws Exception {
+        Process p = new ProcessBuilder("bin/dev-token", "-s", "dana", "-t", ACME, "-g", "ingest").redirectErrorStream(true)
+                .start();
+        String token = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).as(token).isZero();
+        submit(token, ACME, settlement(8_100)).then().statusCode(202);
+        assertProblem(submit(token, MEDI, settlement(8_101)), 403);
+    }
+
     // ---- validation ------------------------------------------------------------------------
 
     @Test
@@ -182,8 +192,13 @@ class ExceptionsApiIT {
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(JSON.readTree(response.body()).path("status").asInt()).isEqualTo(413);
 
-        String justBelow = "{\"type\": \"settlement_failed\", \"blob\": \"" + "x".repeat(60_000) + "\"}";
-        submit(tokenFor(ACME, "ingest"), ACME, justBelow).then().statusCode(202);
+        StringBuilder justBelow = new StringBuilder("{\"type\": \"settlement_failed\"");
+        for (int i = 0; i < 8; i++) { // 8 strings of 7,500 characters: each under the string limit, ~60 KB in all
+            justBelow.append(", \"part").append(i).append("\": \"").append("x".repeat(7_500)).append('"');
+        }
+        justBelow.append('}');
+        assertThat(justBelow.length()).isBetween(60_000, 65_536);
+        submit(tokenFor(ACME, "ingest"), ACME, justBelow.toString()).then().statusCode(202);
     }
 
     // ---- rate limit ------------------------------------------------------------------------
@@ -321,17 +336,18 @@ class ExceptionsApiIT {
 
     // ---- ports -----------------------------------------------------------------------------
 
-    @TestHTTPResource(value = "/q/health/live", management = true)
-    URL managementHealth;
+    @TestHTTPResource(value = "/", management = true)
+    URL managementRoot;
 
     @Test
     void managementEndpointsAreOnlyOnTheManagementPort() throws Exception {
         for (String path : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/metrics", "/q/openapi")) {
             assertProblem(given().get(path), 404);
         }
-        HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(managementHealth.toURI()).build(),
+        URI health = URI.create("http://" + managementRoot.getHost() + ":" + managementRoot.getPort() + "/q/health/live");
+        HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(health).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(live.statusCode()).isEqualTo(200);
-        assertThat(managementHealth.getPort()).isNotEqualTo(publicUrl.getPort());
+        assertThat(live.statusCode()).as(health + " (management root " + managementRoot + ")").isEqualTo(200);
+        assertThat(health.getPort()).isNotEqualTo(publicUrl.getPort());
     }
 }

@@ -43,7 +43,7 @@ public class PolicyHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId());
+        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (record == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "no exception record " + event.exceptionId());
         }
