@@ -14,10 +14,12 @@ CREATE TABLE api_idempotency (
 );
 CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
 
--- A person's answer to an exception awaiting approval: who, when, and what. One per exception:
--- the primary key is the guard against a double approval racing on two replicas.
+-- A person's answer to an exception awaiting approval: who, when, and what. One per wait (a
+-- playbook's approval step can make an exception wait a second time); the guard against a double
+-- answer is the exception row's lock and its state, which the answer moves on.
 CREATE TABLE exception_approval (
-    exception_id  UUID PRIMARY KEY,
+    id            BIGSERIAL PRIMARY KEY,
+    exception_id  UUID        NOT NULL,
     tenant_id     TEXT        NOT NULL,
     approved      BOOLEAN     NOT NULL,
     actor         TEXT        NOT NULL,
@@ -25,3 +27,4 @@ CREATE TABLE exception_approval (
     event_id      UUID        NOT NULL,
     decided_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+CREATE INDEX exception_approval_exception ON exception_approval (exception_id, id);

@@ -20,8 +20,8 @@ import jakarta.transaction.Transactional;
 
 /**
  * A person approves or rejects an exception that policy sent for approval. Only an exception in
- * {@code AWAITING_APPROVAL} can be answered (409 otherwise), and only once: the record is locked
- * {@code FOR UPDATE} and the answer claims the {@code exception_approval} row, so two approvals
+ * {@code AWAITING_APPROVAL} can be answered (409 otherwise), and only once per wait: the record is
+ * locked {@code FOR UPDATE} and the answer moves it to {@code APPROVAL_ANSWERED}, so two approvals
  * racing on two replicas yield one decision. The answer is an {@code exflow.exception.decided}
  * event (APPROVED with the chosen playbook, or REJECTED) through the outbox, in the same transaction.
  */
@@ -70,26 +70,24 @@ public class Approvals {
         }
         EventEnvelope event = publisher.publish(EventKind.EXCEPTION_DECIDED, WorkerRole.API.id(), tenantId, exceptionId,
                 null, null, new Decided(decision, approve ? pending.playbookId() : null, reasons, actor));
-        boolean first = Jdbc.with(dataSource, c -> {
+        Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO exception_approval (exception_id, tenant_id, "
-                    + "approved, actor, comment, event_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (exception_id) DO NOTHING")) {
+                    + "approved, actor, comment, event_id) VALUES (?, ?, ?, ?, ?, ?)")) {
                 ps.setObject(1, exceptionId);
                 ps.setString(2, tenantId);
                 ps.setBoolean(3, approve);
                 ps.setString(4, actor);
                 ps.setString(5, comment);
                 ps.setObject(6, event.id());
-                return ps.executeUpdate() == 1;
+                return ps.executeUpdate();
             }
         });
-        if (!first) { // rolls back the event too
-            throw ProblemException.conflict("already-decided", "the exception has already been approved or rejected");
-        }
         Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE exception_record SET decision = ?, updated_at = now() "
-                    + "WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE exception_record SET decision = ?, state = ?, "
+                    + "updated_at = now() WHERE id = ?")) {
                 ps.setString(1, decision.name());
-                ps.setObject(2, exceptionId);
+                ps.setString(2, ExceptionState.APPROVAL_ANSWERED.name());
+                ps.setObject(3, exceptionId);
                 return ps.executeUpdate();
             }
         });

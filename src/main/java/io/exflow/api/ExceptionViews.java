@@ -54,7 +54,8 @@ public class ExceptionViews {
         return Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT e.*, a.approved, a.actor AS approval_actor, "
                     + "a.comment AS approval_comment, a.decided_at FROM exception_record e "
-                    + "LEFT JOIN exception_approval a ON a.exception_id = e.id WHERE e.id = ? AND e.tenant_id = ?")) {
+                    + "LEFT JOIN LATERAL (SELECT * FROM exception_approval x WHERE x.exception_id = e.id ORDER BY x.id DESC "
+                    + "LIMIT 1) a ON true WHERE e.id = ? AND e.tenant_id = ?")) {
                 ps.setObject(1, id);
                 ps.setString(2, tenantId);
                 try (ResultSet rs = ps.executeQuery()) {

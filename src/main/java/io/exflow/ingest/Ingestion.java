@@ -26,6 +26,8 @@ public class Ingestion {
     @Transactional
     public EventEnvelope ingest(String tenantId, JsonNode rawPayload, String channel) {
         UUID exceptionId = UUID.randomUUID();
-        return publisher.publish(EventKind.EXCEPTION_INGESTED, channel, tenantId, exceptionId, null, null, rawPayload);
+        // The raw submission is not redacted yet: the timeline keeps only where it came from.
+        return publisher.publish(EventKind.EXCEPTION_INGESTED, channel, tenantId, exceptionId, null, null, rawPayload,
+                java.util.Map.of("channel", channel));
     }
 }

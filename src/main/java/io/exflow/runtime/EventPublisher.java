@@ -57,12 +57,22 @@ public class EventPublisher {
     /** Writes the event and its timeline entry in the current transaction; the caller publishes the row after commit. */
     public Written write(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
             String causationId, Object data) {
+        return write(kind, actor, tenantId, exceptionId, correlationId, causationId, data, null);
+    }
+
+    /**
+     * As {@link #write}, with the timeline showing {@code timelineDetail} instead of the data
+     * (for data that must not be kept there, such as a raw, unredacted submission).
+     */
+    public Written write(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
+            String causationId, Object data, Object timelineDetail) {
         EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(),
                 tenantId, exceptionId, correlationId == null ? exceptionId.toString() : correlationId, causationId,
                 kind.schemaVersion(), mapper.valueToTree(data));
         long id = outbox.append(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
                 codec.dataBytes(event));
-        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor, event.data());
+        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor,
+                timelineDetail != null ? timelineDetail : event.data());
         return new Written(event, id);
     }
 
@@ -85,7 +95,13 @@ public class EventPublisher {
     /** Writes the event in the current (required) transaction and publishes it once that commits. */
     public EventEnvelope publish(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
             String causationId, Object data) {
-        Written written = write(kind, actor, tenantId, exceptionId, correlationId, causationId, data);
+        return publish(kind, actor, tenantId, exceptionId, correlationId, causationId, data, null);
+    }
+
+    /** As {@link #publish}, with a different timeline detail (see {@link #write(EventKind, String, String, UUID, String, String, Object, Object)}). */
+    public EventEnvelope publish(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
+            String causationId, Object data, Object timelineDetail) {
+        Written written = write(kind, actor, tenantId, exceptionId, correlationId, causationId, data, timelineDetail);
         afterCommit().add(written.outboxId());
         return written.event();
     }
