@@ -90,6 +90,19 @@ public class ExceptionRecord extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt = Instant.now();
 
+    /**
+     * The record an event refers to, locked for this transaction (so stages and the SLA monitor
+     * never interleave their updates). An event about an exception that does not exist is bad data.
+     */
+    public static ExceptionRecord lockForUpdate(java.util.UUID id) {
+        ExceptionRecord record = findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (record == null) {
+            throw new io.exflow.runtime.delivery.PermanentFailure(io.exflow.runtime.delivery.ReasonCode.VALIDATION_FAILED,
+                    "no exception record " + id);
+        }
+        return record;
+    }
+
     @PreUpdate
     void touch() {
         updatedAt = Instant.now();

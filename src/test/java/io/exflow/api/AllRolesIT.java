@@ -37,6 +37,10 @@ class AllRolesIT {
     WorkerRuntime runtime;
     @Inject
     DataSource dataSource;
+    @io.quarkus.test.common.http.TestHTTPResource(value = "/health/ready", management = true)
+    java.net.URL ready;
+    @io.quarkus.test.common.http.TestHTTPResource(value = "/metrics", management = true)
+    java.net.URL metrics;
 
     @Test
     void everyRoleRunsAndAnExceptionGoesFromTheApiToItsOutcome() {
@@ -74,5 +78,21 @@ class AllRolesIT {
                 .containsEntry("auto_resolved", true);
         assertThat(db.rows("SELECT auto_resolved FROM exception_outcome WHERE exception_id = ?", needsApproval).get(0))
                 .containsEntry("auto_resolved", false);
+    }
+
+    @Test
+    void readinessCoversKafkaDatabaseAndRedisAndMetricsAreExported() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> io.restassured.RestAssured.get(ready).statusCode() == 200);
+        String health = io.restassured.RestAssured.get(ready).then().statusCode(200).extract().asString();
+        assertThat(health).contains("exflow-kafka", "exflow-redis", "Database connections health check", "\"UP\"")
+                .doesNotContain("\"DOWN\"");
+        submitOk("acme-bank", settlement(2_500));
+        await().atMost(Duration.ofSeconds(30)).until(() -> io.restassured.RestAssured.get(metrics).asString()
+                .contains("exflow_events_processed_total{"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> io.restassured.RestAssured.get(metrics).asString()
+                .contains("exflow_dead_letters_pending"));
+        String exported = io.restassured.RestAssured.get(metrics).asString();
+        assertThat(exported).contains("exflow_event_processing_seconds_bucket", "exflow_events_in_flight",
+                "exflow_outbox_backlog", "exflow_kafka_consumer_lag", "exflow_redis_queue_length");
     }
 }

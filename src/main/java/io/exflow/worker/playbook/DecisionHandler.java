@@ -47,10 +47,7 @@ public class DecisionHandler implements EventHandler {
         if (decided == null || decided.decision() == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "decided event without a decision");
         }
-        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-        if (record == null) {
-            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "no exception record " + event.exceptionId());
-        }
+        ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
         if (record.state.closed()) {
             context.note("exflow.playbook.ignored", Map.of("reason", "exception already " + record.state));
             return;

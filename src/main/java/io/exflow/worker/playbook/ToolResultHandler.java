@@ -47,9 +47,9 @@ public class ToolResultHandler implements EventHandler {
         if (result == null || result.jobId() == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool result without a job id");
         }
-        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
         PlaybookRun run = PlaybookRun.findById(event.exceptionId());
-        if (record == null || run == null || record.state.closed() || !UUID.fromString(result.jobId()).equals(run.currentJobId)) {
+        if (run == null || record.state.closed() || !UUID.fromString(result.jobId()).equals(run.currentJobId)) {
             context.note("exflow.playbook.stale-tool-result", Map.of("jobId", result.jobId()));
             return;
         }

@@ -12,8 +12,6 @@ import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.config.WorkerRole;
-import io.exflow.runtime.delivery.PermanentFailure;
-import io.exflow.runtime.delivery.ReasonCode;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,10 +41,7 @@ public class PolicyHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        ExceptionRecord record = ExceptionRecord.findById(event.exceptionId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-        if (record == null) {
-            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "no exception record " + event.exceptionId());
-        }
+        ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
         if (record.state != ExceptionState.TRIAGED) {
             context.note("exflow.policy.already-decided", java.util.Map.of("state", record.state.name()));
             return;
