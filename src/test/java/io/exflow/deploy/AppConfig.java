@@ -142,10 +142,11 @@ final class AppConfig {
         return Map.of("started", base + "/started", "live", base + "/live", "ready", base + "/ready");
     }
 
-    /** Redis list names of the tool queue, with REDIS_KEY_PREFIX applied. */
+    /** Redis list names of the tool queues (exflow.tool.queue.*), with REDIS_KEY_PREFIX applied. */
     List<String> toolQueues(Map<String, String> env) {
         String prefix = has("exflow.redis.key-prefix") ? resolve("exflow.redis.key-prefix", env) : "";
-        return DeployContract.TOOL_QUEUES.stream().map(q -> prefix + q).toList();
+        return List.of("high", "default", "low").stream()
+                .map(priority -> prefix + resolve("exflow.tool.queue." + priority, env)).toList();
     }
 
     private Optional<Matcher> single(String key) {

@@ -23,9 +23,6 @@ final class DeployContract {
             "playbook", List.of("decided", "tool-results"),
             "feedback", List.of("closed", "sla-alerts"));
 
-    /** The tool role consumes these Redis lists (before REDIS_KEY_PREFIX), one per priority. */
-    static final List<String> TOOL_QUEUES = List.of("exflow:jobs:tool:high", "exflow:jobs:tool:default", "exflow:jobs:tool:low");
-
     /** Roles that talk to Redis (rate limits, tool queue); the others get neither its URL nor egress. */
     static final Set<String> REDIS_ROLES = Set.of("api", "playbook", "tool");
 
