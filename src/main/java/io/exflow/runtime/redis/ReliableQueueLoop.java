@@ -137,6 +137,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
                         FailureClassifier.describe(e));
                 sleep(pause);
+                keepHeartbeat(); // still ours: don't let a reaper hand it to another worker meanwhile
                 pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
             }
         }
@@ -163,7 +164,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
             return;
         }
         nextHousekeepingNanos = now + visibilityTimeout.dividedBy(3).toNanos();
-        redis.value(String.class).setex(heartbeatKey(workerId), Math.max(1, visibilityTimeout.toSeconds()), "alive");
+        keepHeartbeat();
         ListCommands<String, String> lists = redis.list(String.class);
         for (int q = 0; q < queues.size(); q++) {
             String queue = queues.get(q);
@@ -183,6 +184,14 @@ public final class ReliableQueueLoop implements WorkerLoop {
                     }
                 }
             }
+        }
+    }
+
+    private void keepHeartbeat() {
+        try {
+            redis.value(String.class).setex(heartbeatKey(workerId), Math.max(1, visibilityTimeout.toSeconds()), "alive");
+        } catch (RuntimeException e) {
+            // Redis is gone too; the job stays in our processing list either way
         }
     }
 
