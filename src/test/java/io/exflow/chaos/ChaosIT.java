@@ -23,10 +23,10 @@ class ChaosIT {
     @Test
     void nothingLostNothingDuplicatedUnderFaults() throws Exception {
         Path root = Path.of("").toAbsolutePath();
-        ChaosRun.Config config = new ChaosRun.Config(Integer.getInteger("chaos.exceptions", 240),
-                Integer.getInteger("chaos.faults", 14), Long.getLong("chaos.seed", 11L),
+        ChaosRun.Config config = new ChaosRun.Config(Integer.getInteger("chaos.exceptions", 200),
+                Integer.getInteger("chaos.faults", 13), Long.getLong("chaos.seed", 11L),
                 Duration.ofSeconds(Long.getLong("chaos.ingest-seconds", 60)),
-                Duration.ofSeconds(Long.getLong("chaos.settle-seconds", 120)), Integer.getInteger("chaos.base-port", 58100),
+                Duration.ofSeconds(Long.getLong("chaos.settle-seconds", 120)), Integer.getInteger("chaos.base-port", 24200),
                 root.resolve("target/chaos"));
         ChaosRun.Result result = new ChaosRun(config, root).run();
         System.out.println(result.table());

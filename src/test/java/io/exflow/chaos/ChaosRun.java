@@ -73,13 +73,17 @@ public final class ChaosRun {
             return new Config(n, Integer.getInteger("chaos.faults", 14), Long.getLong("chaos.seed", 7L),
                     Duration.ofSeconds(Long.getLong("chaos.ingest-seconds", Math.max(50, n / 40))),
                     Duration.ofSeconds(Long.getLong("chaos.settle-seconds", 150)),
-                    Integer.getInteger("chaos.base-port", 58100), root.resolve("target/chaos"));
+                    Integer.getInteger("chaos.base-port", 24200), root.resolve("target/chaos"));
         }
     }
 
     static final List<String> TENANTS = List.of("chaos-north", "chaos-south", "chaos-east");
-    static final String[] ROLES = { "api", "api", "intake", "triage", "policy", "playbook", "playbook", "tool", "tool",
+    static final String[] ROLES_LONG = { "api", "api", "intake", "triage", "policy", "playbook", "playbook", "tool", "tool",
         "feedback", "sla-monitor" };
+    /** The short profile: one process per type, two tool workers (9 JVMs on a 2-core machine). */
+    static final String[] ROLES_SHORT = { "api", "intake", "triage", "policy", "playbook", "tool", "tool", "feedback",
+        "sla-monitor" };
+    private final String[] roles;
     static final String PII_EMAIL_DOMAIN = "pii-canary.example";
     static final String PII_CARD = "4111111111111111";
     static final String PII_PHONE = "+1 415 555 0199";
@@ -134,6 +138,7 @@ public final class ChaosRun {
         this.config = config;
         this.root = root;
         this.random = new Random(config.seed());
+        this.roles = config.exceptions() >= 1000 || Boolean.getBoolean("chaos.full-fleet") ? ROLES_LONG : ROLES_SHORT;
     }
 
     public static void main(String[] args) throws Exception {
@@ -159,8 +164,8 @@ public final class ChaosRun {
         }
         deleteTree(config.home());
         Files.createDirectories(config.home());
-        Infra infra = new Infra(root, config.home(), Integer.getInteger("chaos.pg-port", 55432),
-                Integer.getInteger("chaos.redis-port", 56379), Integer.getInteger("chaos.kafka-port", 59092));
+        Infra infra = new Infra(root, config.home(), Integer.getInteger("chaos.pg-port", 24432),
+                Integer.getInteger("chaos.redis-port", 24379), Integer.getInteger("chaos.kafka-port", 24092));
         Fleet fleet = null;
         Thread cleanup = new Thread(() -> { }, "chaos-cleanup");
         try {
@@ -174,7 +179,7 @@ public final class ChaosRun {
                 in.close();
             }, "chaos-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            for (String role : ROLES) {
+            for (String role : roles) {
                 fleet.add(role, config.basePort());
             }
             // The first api migrates the schema, loads the packs and creates the topics; then the rest.
@@ -514,7 +519,7 @@ public final class ChaosRun {
 
     private void runFaults(Infra infra, Fleet fleet, long ingestEnd) {
         List<String[]> plan = new ArrayList<>();
-        for (String role : new LinkedHashSet<>(List.of(ROLES))) {
+        for (String role : new LinkedHashSet<>(List.of(roles))) {
             plan.add(new String[] { "SIGKILL", role });
         }
         plan.add(new String[] { "RESTART", "kafka" });
@@ -526,7 +531,7 @@ public final class ChaosRun {
         String[] deps = { "kafka", "postgresql", "redis" };
         while (plan.size() < config.faults()) {
             String kind = kinds[random.nextInt(kinds.length)];
-            plan.add(new String[] { kind, kind.equals("RESTART") ? deps[random.nextInt(3)] : ROLES[random.nextInt(ROLES.length)] });
+            plan.add(new String[] { kind, kind.equals("RESTART") ? deps[random.nextInt(3)] : roles[random.nextInt(roles.length)] });
         }
         Collections.shuffle(plan, random);
         // Keep the first dependency restart away from the very start, so traffic is flowing.
@@ -814,7 +819,7 @@ public final class ChaosRun {
             }
             Set<Long> used = new HashSet<>();
             Map<Poison, Object[]> hits = new LinkedHashMap<>();
-            // By event id first; payload only for what has none (garbage tool jobs).
+            // By event id first; then by payload (a garbage tool job has no id of its own: the runtime derives one).
             for (int pass = 0; pass < 2; pass++) {
                 for (Poison p : poisons) {
                     if (hits.containsKey(p)) {
@@ -825,7 +830,7 @@ public final class ChaosRun {
                             continue;
                         }
                         boolean same = pass == 0 ? p.eventId() != null && p.eventId().equals(d[3])
-                                : d[3] == null && d[4] != null && java.util.Arrays.equals(p.payload(), (byte[]) d[4]);
+                                : d[4] != null && java.util.Arrays.equals(p.payload(), (byte[]) d[4]);
                         if (same) {
                             hits.put(p, d);
                             used.add((Long) d[0]);
