@@ -19,13 +19,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Mints RS256 bearer tokens with the dev key pair (private half: src/test/resources/dev-jwt),
  * the same tokens bin/dev-token makes. Can also sign with a throw-away key (an invalid token).
  */
-final class DevTokens {
+public final class DevTokens {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DevTokens() {
     }
 
-    static String token(String subject, List<String> tenants, List<String> groups) {
+    public static String token(String subject, List<String> tenants, List<String> groups) {
         return sign(claims(subject, tenants, groups, Instant.now().plusSeconds(600), "exflow"), devKey());
     }
 

@@ -38,6 +38,7 @@ final class ManifestChecks {
 
     private void run() {
         noInlineSecrets();
+        noSecretsInConfigMaps();
         for (String role : DeployContract.ROLES) {
             Optional<JsonNode> deployment = Yaml.find(docs, "Deployment", DeployContract.deploymentName(role));
             if (deployment.isEmpty()) {
@@ -414,6 +415,26 @@ final class ManifestChecks {
     private void noInlineSecrets() {
         for (JsonNode secret : Yaml.ofKind(docs, "Secret")) {
             problem("%s is rendered; Secrets are created out of band and only referenced", Yaml.kindAndName(secret));
+        }
+    }
+
+    /** Secrets never in a ConfigMap: no secret-named key, no private key, no credentials inside a URL. */
+    private void noSecretsInConfigMaps() {
+        java.util.regex.Pattern secretKey = java.util.regex.Pattern.compile("(?i).*(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL).*");
+        java.util.regex.Pattern urlCredentials = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@]*:[^/\\s@]+@");
+        for (JsonNode cm : Yaml.ofKind(docs, "ConfigMap")) {
+            for (Map.Entry<String, String> e : Yaml.stringMap(cm.path("data")).entrySet()) {
+                String where = Yaml.kindAndName(cm) + " key " + e.getKey();
+                if (secretKey.matcher(e.getKey()).matches() || DeployContract.SECRET_ENV.contains(e.getKey())) {
+                    problem("%s looks like a secret; it belongs in a Secret", where);
+                }
+                if (e.getValue().contains("PRIVATE KEY-----")) {
+                    problem("%s holds a private key", where);
+                }
+                if (urlCredentials.matcher(e.getValue()).find()) {
+                    problem("%s holds credentials inside a URL", where);
+                }
+            }
         }
     }
 
