@@ -70,6 +70,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e) {
+        if (io.exflow.runtime.delivery.FailureClassifier.isConnectivity(e)) {
+            // A dependency is down, not a bug: tell clients to come back (readiness is DOWN meanwhile).
+            LOG.warnf("api request failed, database unreachable: %s", e.getMessage());
+            return Problem.of(503, "unavailable", "Service Unavailable", "a dependency is unavailable; "
+                    + "retry later with the same Idempotency-Key").toResponse(Map.of("Retry-After", "5"));
+        }
         LOG.error("api request failed", e);
         return Problem.of(500, "internal-error", "Internal Server Error", "the request could not be completed; "
                 + "it is safe to retry with the same Idempotency-Key").toResponse();
