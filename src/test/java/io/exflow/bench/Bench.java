@@ -269,6 +269,11 @@ public final class Bench {
             env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
             env.put("CONCURRENCY", s.concurrency());
             env.put("DEMO_EXCEPTIONS", "0");
+            if (!workerType.equals("all")) {
+                // 8 processes x the default 16 would exceed PostgreSQL's max_connections (100) here;
+                // CONCURRENCY + 4 is the documented starting point.
+                env.putIfAbsent("DB_POOL_MAX", Integer.toString(Integer.parseInt(s.concurrency()) + 4));
+            }
             pb.redirectErrorStream(true);
             pb.redirectOutput(s.outDir().resolve("logs").resolve(name + ".log").toFile());
             startedNanos = System.nanoTime();
