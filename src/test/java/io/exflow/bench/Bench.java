@@ -103,7 +103,7 @@ public final class Bench {
             for (AppProcess p : procs) {
                 p.idleRssMb = p.rssMb();
             }
-            try (Load load = new Load(s); Db db = new Db(s)) {
+            try (Load load = new Load(s, deployment); Db db = new Db(s)) {
                 RssSampler sampler = new RssSampler(procs);
                 sampler.start();
                 OUT.printf("    warm-up: %d exceptions%n", s.warmup);
@@ -371,7 +371,8 @@ public final class Bench {
         final AtomicLong bytes = new AtomicLong();
         long sent;
 
-        Load(Settings s) {
+        /** Seeded per deployment: the same data every run, but no exception id shared between deployments. */
+        Load(Settings s, String deployment) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafka());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -380,7 +381,7 @@ public final class Bench {
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
             producer = new KafkaProducer<>(p);
-            random = new Random(s.seed());
+            random = new Random(s.seed() * 31 + deployment.hashCode());
         }
 
         /** A raw submission like the demo's: required fields, some personal data for intake to redact. */
