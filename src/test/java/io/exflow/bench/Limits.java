@@ -73,6 +73,7 @@ final class Limits {
             try {
                 Chain chain = new Chain(prefix, bytes);
                 chain.start();
+                chain.run(500, 0); // warm-up: every hop's group joined and fetching before the measured pass
                 double[] sat = chain.run(count, 0);
                 double[] at200 = chain.run(2000, 200);
                 chain.stop();

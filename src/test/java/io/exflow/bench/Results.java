@@ -10,6 +10,7 @@ import java.util.TreeMap;
 final class Results {
     static final class Run {
         int offered;
+        double producedRate;
         int count;
         double throughput;
         double p50;
