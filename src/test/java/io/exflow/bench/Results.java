@@ -1,0 +1,64 @@
+package io.exflow.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Everything one bench run measured. */
+final class Results {
+    static final class Run {
+        int offered;
+        double producedRate;
+        int count;
+        double throughput;
+        double p50;
+        double p95;
+        double p99;
+        double max;
+        double dbEventsPerException;
+        Map<String, Integer> outcomes = Map.of();
+        Map<String, double[]> stageTimes = Map.of();
+        Map<String, Double> stageArrival = Map.of();
+    }
+
+    record Footprint(String process, double readySeconds, double idleRssMb, double peakRssMb) {
+    }
+
+    static final class Deployment {
+        final String name;
+        final List<Run> saturation = new ArrayList<>();
+        final Map<Integer, Run> fixedLoads = new TreeMap<>();
+        final List<Footprint> footprint = new ArrayList<>();
+        long deadLetters;
+
+        Deployment(String name) {
+            this.name = name;
+        }
+
+        /** The run whose throughput is the median of the saturation runs. */
+        Run medianSaturation() {
+            List<Run> sorted = new ArrayList<>(saturation);
+            sorted.sort((a, b) -> Double.compare(a.throughput, b.throughput));
+            return sorted.isEmpty() ? null : sorted.get(sorted.size() / 2);
+        }
+
+        double median(java.util.function.ToDoubleFunction<Run> f) {
+            double[] v = saturation.stream().mapToDouble(f).sorted().toArray();
+            return v.length == 0 ? 0 : v[v.length / 2];
+        }
+    }
+
+    /** A limit: what the machine does for the same work without exflow. */
+    record Limit(String name, String what, double rawPerSecond, String rawUnit, double exceptionsPerSecond, String detail) {
+    }
+
+    final Map<String, Deployment> deployments = new LinkedHashMap<>();
+    final List<Limit> limits = new ArrayList<>();
+    double eventBytes;
+
+    Deployment deployment(String name) {
+        return deployments.computeIfAbsent(name, Deployment::new);
+    }
+}
