@@ -106,6 +106,14 @@ public class EventPublisher {
         return written.event();
     }
 
+    /** Writes a queue job in the current (required) transaction and pushes it once that commits. */
+    public EventEnvelope publishToQueue(EventKind kind, String queue, String actor, String tenantId, UUID exceptionId,
+            String correlationId, String causationId, Object data) {
+        Written written = writeToQueue(kind, queue, actor, tenantId, exceptionId, correlationId, causationId, data);
+        afterCommit().add(written.outboxId());
+        return written.event();
+    }
+
     @SuppressWarnings("unchecked")
     private List<Long> afterCommit() {
         Object key = EventPublisher.class;

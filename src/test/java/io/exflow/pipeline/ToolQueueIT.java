@@ -141,13 +141,13 @@ class ToolQueueIT {
     }
 
     @Test
-    void aPoisonJobIsDeadLetteredAndTheQueueMovesOn() {
-        redis.list(String.class).lpush(queue(settings.toolQueues().low()), "{not a job");
+    void eachPoisonJobIsDeadLetteredEvenIdenticalOnesAndTheQueueMovesOn() {
+        redis.list(String.class).lpush(queue(settings.toolQueues().low()), "{not a job", "{not a job");
         UUID id = pipeline.settlement(16_000);
         liveWorker = startToolWorker();
         assertThat(pipeline.awaitState(id, "RESOLVED", "ESCALATED")).isEqualTo("RESOLVED");
         await().atMost(Duration.ofSeconds(10)).until(() -> pipeline.db.count(
-                "SELECT count(*) FROM dead_letter WHERE consumer = 'exflow-tool' AND reason = 'MALFORMED_EVENT'") == 1);
+                "SELECT count(*) FROM dead_letter WHERE consumer = 'exflow-tool' AND reason = 'MALFORMED_EVENT'") == 2);
         assertThat(redis.list(String.class).llen(queue(settings.toolQueues().low()))).isZero();
     }
 
@@ -157,5 +157,33 @@ class ToolQueueIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void aJobLostWithRedisIsSentAgainAndEachAttemptRunsOnce() {
+        UUID id = pipeline.settlement(17_000);
+        String queue = queue(settings.toolQueues().normal());
+        await().atMost(Duration.ofSeconds(30)).until(() -> redis.list(String.class).llen(queue) > 0);
+        redis.key().del(queue); // what a Redis restart without persistence does to a waiting job
+        liveWorker = startToolWorker();
+        assertThat(pipeline.awaitState(id, "RESOLVED", "ESCALATED")).isEqualTo("RESOLVED");
+        assertThat(pipeline.db.rows("SELECT tool, attempt, status FROM tool_execution WHERE exception_id = ? ORDER BY started_at",
+                id)).extracting(r -> r.get("tool") + "#" + r.get("attempt") + ":" + r.get("status"))
+                .containsExactly("settlement.retry#1:SUCCEEDED", "ledger.reconcile#1:SUCCEEDED");
+    }
+
+    @Test
+    void aSecondCopyOfAFinishedAttemptIsAnsweredWithItsResultNotRunAgain() {
+        UUID id = pipeline.settlement(18_000);
+        String queue = queue(settings.toolQueues().normal());
+        await().atMost(Duration.ofSeconds(30)).until(() -> redis.list(String.class).llen(queue) > 0);
+        String job = redis.list(String.class).lrange(queue, 0, 0).get(0);
+        redis.list(String.class).lpush(queue, job); // the same job twice (a re-send that was not needed)
+        liveWorker = startToolWorker();
+        assertThat(pipeline.awaitState(id, "RESOLVED", "ESCALATED")).isEqualTo("RESOLVED");
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.list(String.class).llen(queue) == 0);
+        assertThat(pipeline.db.rows("SELECT tool, attempt, status FROM tool_execution WHERE exception_id = ? ORDER BY started_at",
+                id)).extracting(r -> r.get("tool") + "#" + r.get("attempt") + ":" + r.get("status"))
+                .containsExactly("settlement.retry#1:SUCCEEDED", "ledger.reconcile#1:SUCCEEDED");
     }
 }

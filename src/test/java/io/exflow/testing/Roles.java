@@ -58,7 +58,8 @@ public final class Roles {
     public static final class PipelineWithoutTool implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("exflow.worker-type", "intake,triage,policy,playbook", "exflow.tool.visibility-timeout", "PT3S");
+            return Map.of("exflow.worker-type", "intake,triage,policy,playbook", "exflow.tool.visibility-timeout", "PT3S",
+                    "exflow.tool.job-overdue", "PT3S", "exflow.tool.job-overdue-check", "1s");
         }
     }
 }

@@ -38,8 +38,15 @@ public record InboundRecord(
         return value == null ? 0 : value.length;
     }
 
-    /** A stable id for records whose own id cannot be read, so a redelivery is recognised. */
+    /**
+     * An id for a record whose own id cannot be read. A Kafka record's position makes it stable,
+     * so a redelivery is recognised; a record without a position (a Redis job) gets a fresh one,
+     * so two identical garbage jobs are two dead letters rather than one silently merged.
+     */
     public UUID syntheticId() {
+        if (partition == null || offset == null) {
+            return UUID.randomUUID();
+        }
         String origin = topic + "/" + partition + "/" + offset + "/" + key;
         return UUID.nameUUIDFromBytes(origin.getBytes(StandardCharsets.UTF_8));
     }

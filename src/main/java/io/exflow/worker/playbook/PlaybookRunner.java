@@ -131,12 +131,18 @@ public class PlaybookRunner {
         run.stepAttempt++;
         run.currentJobId = UUID.randomUUID();
         run.status = PlaybookRun.Status.RUNNING;
-        ToolJob job = new ToolJob(run.currentJobId.toString(), playbook.id(), run.stepIndex, step.name(), step.tool(),
-                run.stepAttempt, step.params());
-        context.enqueue(EventKind.TOOL_JOB, queueFor(record.severity), job);
+        context.enqueue(EventKind.TOOL_JOB, queueFor(record.severity), currentJob(record, run));
     }
 
-    private String queueFor(String severity) {
+    /** The job the run waits for (same id and attempt), e.g. to send it again when Redis lost it. */
+    public ToolJob currentJob(ExceptionRecord record, PlaybookRun run) {
+        Playbook playbook = playbook(record, run);
+        PlaybookStep step = playbook.steps().get(run.stepIndex);
+        return new ToolJob(run.currentJobId.toString(), playbook.id(), run.stepIndex, step.name(), step.tool(),
+                run.stepAttempt, step.params());
+    }
+
+    public String queueFor(String severity) {
         return switch (Severity.valueOf(severity)) {
             case CRITICAL, HIGH -> settings.toolQueues().high();
             case MEDIUM -> settings.toolQueues().normal();

@@ -39,6 +39,25 @@ public class ToolExecutions {
         }));
     }
 
+    /** An attempt's row as recorded: STARTED (its worker may have died mid-call) or finished. */
+    public record Recorded(String status, String outputJson, String error) {
+        public boolean finished() {
+            return !"STARTED".equals(status);
+        }
+    }
+
+    public java.util.Optional<Recorded> find(String jobId) {
+        return Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, output::text, error FROM tool_execution WHERE job_id = ?")) {
+                ps.setObject(1, UUID.fromString(jobId));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(new Recorded(rs.getString(1), rs.getString(2), rs.getString(3)))
+                            : java.util.Optional.<Recorded>empty();
+                }
+            }
+        });
+    }
+
     /** Records the outcome in the caller's transaction (the one that emits the result). */
     public void finish(String jobId, String status, String outputJson, String error) {
         Jdbc.with(dataSource, c -> {

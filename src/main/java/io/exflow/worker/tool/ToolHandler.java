@@ -51,6 +51,31 @@ public class ToolHandler implements EventHandler {
         return EventKind.TOOL_JOB;
     }
 
+    /**
+     * A second copy of an attempt (a job re-sent after it looked lost, or returned by the reaper):
+     * a finished attempt is answered again with its recorded result; one still STARTED lost its
+     * worker mid-call and is reported as interrupted, never run twice.
+     */
+    private ToolOutcome alreadyClaimed(ToolJob job) {
+        ToolExecutions.Recorded recorded = executions.find(job.jobId()).orElseThrow();
+        if (recorded.finished()) {
+            return "SUCCEEDED".equals(recorded.status())
+                    ? ToolOutcome.success(recorded.outputJson() == null ? null : readJson(recorded.outputJson()))
+                    : ToolOutcome.failure(recorded.error());
+        }
+        ToolOutcome interrupted = ToolOutcome.failure("attempt " + job.attempt() + " was interrupted (its worker stopped mid-call)");
+        executions.finish(job.jobId(), "INTERRUPTED", null, interrupted.error());
+        return interrupted;
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode readJson(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
         ToolJob job = mapper.convertValue(event.data(), ToolJob.class);
@@ -62,14 +87,13 @@ public class ToolHandler implements EventHandler {
         long started = System.nanoTime();
         ToolOutcome outcome;
         if (!executions.claim(job, event.exceptionId(), event.tenantId(), WORKER)) {
-            outcome = ToolOutcome.failure("attempt " + job.attempt() + " was interrupted (its worker stopped mid-call)");
-            executions.finish(job.jobId(), "INTERRUPTED", null, outcome.error());
+            outcome = alreadyClaimed(job);
         } else {
             outcome = tool.mode() == ToolMode.HTTP
                     ? HttpTool.run(job, tool, event.exceptionId(), event.tenantId(), mapper)
                     : SimulatedTool.run(job, tool.simulate(), settings.toolSimulateSeed());
-            executions.finish(job.jobId(), outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.output() == null ? null : outcome.output().toString(),
-                    outcome.error());
+            executions.finish(job.jobId(), outcome.succeeded() ? "SUCCEEDED" : "FAILED",
+                    outcome.output() == null ? null : outcome.output().toString(), outcome.error());
         }
         context.emit(EventKind.TOOL_RESULT, new ToolResult(job.jobId(), job.playbookId(), job.stepIndex(), job.tool(),
                 job.attempt(), outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.output(), outcome.error(),
