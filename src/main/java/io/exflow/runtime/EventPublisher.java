@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.delivery.Outbox;
 import io.exflow.runtime.delivery.OutboxRelay;
+import io.exflow.runtime.delivery.PendingWrites;
 import io.exflow.runtime.delivery.Timeline;
 import io.exflow.runtime.event.CloudEventCodec;
 import io.exflow.runtime.event.EventEnvelope;
@@ -66,14 +67,23 @@ public class EventPublisher {
      */
     public Written write(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
             String causationId, Object data, Object timelineDetail) {
-        EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(),
-                tenantId, exceptionId, correlationId == null ? exceptionId.toString() : correlationId, causationId,
-                kind.schemaVersion(), mapper.valueToTree(data));
-        long id = outbox.append(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
-                codec.dataBytes(event));
-        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor,
-                timelineDetail != null ? timelineDetail : event.data());
-        return new Written(event, id);
+        PendingWrites now = new PendingWrites();
+        EventEnvelope event = write(now, kind, actor, tenantId, exceptionId, correlationId, causationId, data, timelineDetail);
+        return new Written(event, now.flush(outbox, timeline).get(0));
+    }
+
+    /**
+     * Adds the event's outbox row and timeline entry to {@code pending}, written when the
+     * caller flushes it in the same transaction (the delivery engine does, once per lane).
+     */
+    public EventEnvelope write(PendingWrites pending, EventKind kind, String actor, String tenantId, UUID exceptionId,
+            String correlationId, String causationId, Object data, Object timelineDetail) {
+        EventEnvelope event = envelope(kind, actor, tenantId, exceptionId, correlationId, causationId, data);
+        pending.add(new PendingWrites.OutboxRow(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
+                codec.dataBytes(event)));
+        pending.add(new PendingWrites.TimelineEntry(exceptionId, tenantId, event.id(), event.type(), actor,
+                timelineDetail != null ? timelineDetail : event.data()));
+        return event;
     }
 
     /**
@@ -83,13 +93,26 @@ public class EventPublisher {
      */
     public Written writeToQueue(EventKind kind, String queue, String actor, String tenantId, UUID exceptionId,
             String correlationId, String causationId, Object data) {
-        EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(),
-                tenantId, exceptionId, correlationId == null ? exceptionId.toString() : correlationId, causationId,
-                kind.schemaVersion(), mapper.valueToTree(data));
-        long id = outbox.append(OutboxRelay.REDIS_DESTINATION + redisKeys.key(queue), event.partitionKey(), Map.of(),
-                codec.structured(event));
-        timeline.append(exceptionId, tenantId, event.id(), event.type(), actor, event.data());
-        return new Written(event, id);
+        PendingWrites now = new PendingWrites();
+        EventEnvelope event = writeToQueue(now, kind, queue, actor, tenantId, exceptionId, correlationId, causationId, data);
+        return new Written(event, now.flush(outbox, timeline).get(0));
+    }
+
+    /** As {@link #writeToQueue}, added to {@code pending} (see {@link #write(PendingWrites, EventKind, String, String, UUID, String, String, Object, Object)}). */
+    public EventEnvelope writeToQueue(PendingWrites pending, EventKind kind, String queue, String actor, String tenantId,
+            UUID exceptionId, String correlationId, String causationId, Object data) {
+        EventEnvelope event = envelope(kind, actor, tenantId, exceptionId, correlationId, causationId, data);
+        pending.add(new PendingWrites.OutboxRow(OutboxRelay.REDIS_DESTINATION + redisKeys.key(queue), event.partitionKey(),
+                Map.of(), codec.structured(event)));
+        pending.add(new PendingWrites.TimelineEntry(exceptionId, tenantId, event.id(), event.type(), actor, event.data()));
+        return event;
+    }
+
+    private EventEnvelope envelope(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
+            String causationId, Object data) {
+        return new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + actor, Instant.now(), tenantId, exceptionId,
+                correlationId == null ? exceptionId.toString() : correlationId, causationId, kind.schemaVersion(),
+                mapper.valueToTree(data));
     }
 
     /** Writes the event in the current (required) transaction and publishes it once that commits. */

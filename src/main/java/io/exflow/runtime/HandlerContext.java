@@ -26,4 +26,7 @@ public interface HandlerContext {
 
     /** 1 on first delivery, 2+ on retries. */
     int attempt();
+
+    /** What a {@link PreparingHandler} prepared for this event before the transaction, or null. */
+    <T> T prepared(Class<T> type);
 }

@@ -3,6 +3,8 @@ package io.exflow.runtime.delivery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import org.jboss.logging.MDC;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.PreparingHandler;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.event.CloudEventCodec;
 import io.exflow.runtime.event.EventEnvelope;
@@ -42,6 +45,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class DeliveryEngine {
     private static final Logger LOG = Logger.getLogger(DeliveryEngine.class);
+    /**
+     * A lane is worth its own transaction only with this many records: a poll of five records
+     * is one transaction, not five, while a backlog still spreads over CONCURRENCY lanes.
+     */
+    private static final int MIN_RECORDS_PER_LANE = 8;
 
     private final ExflowSettings settings;
     private final CloudEventCodec codec;
@@ -54,10 +62,12 @@ public class DeliveryEngine {
     private final TenantGuard tenantGuard;
     private final ExflowMetrics metrics;
     private final FaultInjector faults;
+    private final Outbox outbox;
 
     public DeliveryEngine(ExflowSettings settings, CloudEventCodec codec, IdempotencyClaims claims,
             EventPublisher publisher, OutboxRelay relay, Timeline timeline, RetrySchedule retries, DeadLetters deadLetters, TenantGuard tenantGuard,
-            ExflowMetrics metrics, FaultInjector faults) {
+            ExflowMetrics metrics, FaultInjector faults, Outbox outbox) {
+        this.outbox = outbox;
         this.settings = settings;
         this.codec = codec;
         this.claims = claims;
@@ -83,7 +93,7 @@ public class DeliveryEngine {
      * same lane, in order; lanes run concurrently.
      */
     public void processBatch(Subscriber subscriber, List<InboundRecord> records) {
-        int lanes = Math.max(1, Math.min(settings.concurrency(), records.size()));
+        int lanes = Math.max(1, Math.min(settings.concurrency(), (records.size() + MIN_RECORDS_PER_LANE - 1) / MIN_RECORDS_PER_LANE));
         Map<Integer, List<InboundRecord>> byLane = new LinkedHashMap<>();
         for (InboundRecord r : records) {
             byLane.computeIfAbsent(Math.floorMod(r.key().hashCode(), lanes), k -> new ArrayList<>()).add(r);
@@ -118,13 +128,24 @@ public class DeliveryEngine {
         var inFlight = metrics.inFlight(subscriber.consumer());
         inFlight.addAndGet(lane.size());
         try {
+            List<Checked> checked;
+            Prepared prepared;
+            try {
+                checked = check(subscriber, lane);
+            } catch (RuntimeException e) {
+                if (FailureClassifier.isConnectivity(e)) {
+                    throw new DeliveryStalled(e);
+                }
+                for (InboundRecord record : lane) { // e.g. a lock timeout on the tenant lookup: retry each record later
+                    handleFailure(subscriber, record, e);
+                }
+                return;
+            }
+            prepared = prepareOrNone(subscriber, checked);
             UnitOfWork work = new UnitOfWork();
             try {
-                inTransaction(() -> {
-                    Set<String> waiting = retries.keysWaiting(subscriber.consumer(), lane.stream().map(InboundRecord::key).toList());
-                    for (InboundRecord record : lane) {
-                        process(subscriber, record, waiting, work);
-                    }
+                inTransaction(work, () -> {
+                    processChecked(subscriber, checked, prepared, work);
                     return null;
                 });
             } catch (RuntimeException sharedFailure) {
@@ -137,8 +158,8 @@ public class DeliveryEngine {
                 }
                 LOG.debugf("lane of %d records failed together, redoing one per transaction: %s", lane.size(),
                         FailureClassifier.describe(sharedFailure));
-                for (InboundRecord record : lane) {
-                    processAlone(subscriber, record);
+                for (Checked one : checked) {
+                    processAlone(subscriber, one, prepared);
                 }
                 return;
             }
@@ -148,15 +169,15 @@ public class DeliveryEngine {
         }
     }
 
-    private void processAlone(Subscriber subscriber, InboundRecord record) {
+    private void processAlone(Subscriber subscriber, Checked one, Prepared prepared) {
         UnitOfWork work = new UnitOfWork();
         try {
-            inTransaction(() -> {
-                process(subscriber, record, retries.keysWaiting(subscriber.consumer(), List.of(record.key())), work);
+            inTransaction(work, () -> {
+                processChecked(subscriber, List.of(one), prepared, work);
                 return null;
             });
         } catch (RuntimeException failure) {
-            handleFailure(subscriber, record, failure);
+            handleFailure(subscriber, one.record(), failure);
             return;
         }
         afterCommit(subscriber, work);
@@ -171,11 +192,12 @@ public class DeliveryEngine {
         UnitOfWork work = new UnitOfWork();
         RetrySchedule.Due[] claimed = new RetrySchedule.Due[1];
         try {
-            Optional<RetrySchedule.Due> due = inTransaction(() -> {
+            Optional<RetrySchedule.Due> due = inTransaction(work, () -> {
                 Optional<RetrySchedule.Due> next = retries.claimNextDue(subscriber.consumer());
                 if (next.isPresent()) {
                     claimed[0] = next.get();
-                    process(subscriber, next.get().record(), Set.of(), work);
+                    List<Checked> checked = check(subscriber, List.of(next.get().record()));
+                    processChecked(subscriber, checked, prepare(subscriber, checked, false), work);
                     retries.remove(next.get().id());
                 }
                 return next;
@@ -194,66 +216,159 @@ public class DeliveryEngine {
         return true;
     }
 
-    /** The per-record pipeline, inside the caller's transaction. Handler exceptions propagate. */
-    private void process(Subscriber subscriber, InboundRecord record, Set<String> keysWaiting, UnitOfWork work) {
-        long started = System.nanoTime();
-        String consumer = subscriber.consumer();
-        EventEnvelope event;
-        try {
-            if (record.size() > settings.maxEventBytes()) {
-                throw new PermanentFailure(ReasonCode.PAYLOAD_TOO_LARGE,
-                        "event is " + record.size() + " bytes, limit " + settings.maxEventBytes());
-            }
-            event = codec.decode(record.headers(), record.value());
-        } catch (PermanentFailure p) {
-            deadLetter(subscriber, record, identityOf(record, null), p.reason(), p.getMessage(), record.priorAttempts() + 1, work);
-            return;
+    /** A record after the checks that need no transaction: its event and handler, or why it is rejected. */
+    private record Checked(InboundRecord record, EventEnvelope event, EventHandler handler, PermanentFailure rejected) {
+        boolean accepted() {
+            return rejected == null;
         }
-        if (record.retryRowId() == null && keysWaiting.contains(record.key())) {
-            // An earlier record of this key waits for a retry: queue behind it to keep the key's order.
-            retries.add(consumer, record, event.id(), event.type(), 0, null, Instant.now(), RetrySchedule.Origin.PARKED, null);
-            work.count(event.type(), Outcome.PARKED, Duration.ZERO);
-            return;
+
+        /** Parked behind an earlier record of its key that waits for a retry (records from the retry table never are). */
+        boolean parkedBy(Set<String> keysWaiting) {
+            return record.retryRowId() == null && keysWaiting.contains(record.key());
         }
-        EventHandler handler = subscriber.handlers().get(event.type());
-        ReasonCode rejected = null;
-        String why = null;
-        if (handler == null) {
-            rejected = ReasonCode.UNSUPPORTED_EVENT_TYPE;
-            why = "consumer " + consumer + " does not handle events of type '" + event.type() + "'";
-        } else if (event.schemaVersion() > handler.consumes().schemaVersion()) {
-            rejected = ReasonCode.SCHEMA_VERSION_UNSUPPORTED;
-            why = "schema version " + event.schemaVersion() + " is newer than " + handler.consumes().schemaVersion()
-                    + ", the newest this build understands";
-        } else {
+    }
+
+    /** What preparing handlers returned, per event id, and each event's share of the time it took. */
+    private record Prepared(Map<UUID, Object> values, Map<UUID, Long> nanos) {
+        static final Prepared NONE = new Prepared(Map.of(), Map.of());
+    }
+
+    /**
+     * Size, decoding, event type, schema version and tenant — everything that rejects a record
+     * without looking at what was processed before — with one tenant-owner lookup for the lane.
+     */
+    private List<Checked> check(Subscriber subscriber, List<InboundRecord> lane) {
+        List<Checked> checked = new ArrayList<>(lane.size());
+        List<Integer> forGuard = new ArrayList<>();
+        for (InboundRecord record : lane) {
+            EventEnvelope event;
             try {
-                tenantGuard.check(consumer, event);
+                if (record.size() > settings.maxEventBytes()) {
+                    throw new PermanentFailure(ReasonCode.PAYLOAD_TOO_LARGE,
+                            "event is " + record.size() + " bytes, limit " + settings.maxEventBytes());
+                }
+                event = codec.decode(record.headers(), record.value());
             } catch (PermanentFailure p) {
-                rejected = p.reason();
-                why = p.getMessage();
+                checked.add(new Checked(record, null, null, p));
+                continue;
+            }
+            EventHandler handler = subscriber.handlers().get(event.type());
+            if (handler == null) {
+                checked.add(new Checked(record, event, null, new PermanentFailure(ReasonCode.UNSUPPORTED_EVENT_TYPE,
+                        "consumer " + subscriber.consumer() + " does not handle events of type '" + event.type() + "'")));
+            } else if (event.schemaVersion() > handler.consumes().schemaVersion()) {
+                checked.add(new Checked(record, event, handler, new PermanentFailure(ReasonCode.SCHEMA_VERSION_UNSUPPORTED,
+                        "schema version " + event.schemaVersion() + " is newer than " + handler.consumes().schemaVersion()
+                                + ", the newest this build understands")));
+            } else {
+                forGuard.add(checked.size());
+                checked.add(new Checked(record, event, handler, null));
             }
         }
-        if (rejected != null) {
-            deadLetter(subscriber, record, identityOf(record, event), rejected, why, record.priorAttempts() + 1, work);
-            return;
+        List<PermanentFailure> tenantProblems = tenantGuard.checkAll(subscriber.consumer(),
+                forGuard.stream().map(i -> checked.get(i).event()).toList());
+        for (int i = 0; i < forGuard.size(); i++) {
+            if (tenantProblems.get(i) != null) {
+                Checked c = checked.get(forGuard.get(i));
+                checked.set(forGuard.get(i), new Checked(c.record(), c.event(), c.handler(), tenantProblems.get(i)));
+            }
         }
-        if (!claims.claim(consumer, event.id())) {
-            work.count(event.type(), Outcome.DUPLICATE, Duration.ZERO);
-            return;
+        return checked;
+    }
+
+    /**
+     * Runs the outside step of {@link PreparingHandler}s for the accepted records, before their
+     * transaction. Records that will be parked are left out (their turn comes later).
+     */
+    private Prepared prepare(Subscriber subscriber, List<Checked> checked, boolean skipParked) {
+        Map<PreparingHandler, List<Checked>> byHandler = new LinkedHashMap<>();
+        for (Checked c : checked) {
+            if (c.accepted() && c.handler() instanceof PreparingHandler preparing) {
+                byHandler.computeIfAbsent(preparing, h -> new ArrayList<>()).add(c);
+            }
         }
-        MDC.put("tenantId", event.tenantId());
-        MDC.put("exceptionId", event.exceptionId().toString());
-        MDC.put("eventId", event.id().toString());
-        MDC.put("correlationId", event.correlationId());
+        if (byHandler.isEmpty()) {
+            return Prepared.NONE;
+        }
+        Map<UUID, Object> values = new HashMap<>();
+        Map<UUID, Long> nanos = new HashMap<>();
+        for (Map.Entry<PreparingHandler, List<Checked>> entry : byHandler.entrySet()) {
+            List<Checked> candidates = entry.getValue();
+            if (skipParked) {
+                Set<String> waiting = retries.keysWaiting(subscriber.consumer(), candidates.stream().map(c -> c.record().key()).toList());
+                candidates = candidates.stream().filter(c -> !c.parkedBy(waiting)).toList();
+            }
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            long started = System.nanoTime();
+            values.putAll(entry.getKey().prepare(candidates.stream().map(Checked::event).toList()));
+            long share = (System.nanoTime() - started) / candidates.size();
+            candidates.forEach(c -> nanos.put(c.event().id(), share));
+        }
+        return new Prepared(values, nanos);
+    }
+
+    /**
+     * A failed outside step leaves the handlers without prepared values (they handle that case
+     * anyway); only an unreachable database holds the batch back.
+     */
+    private Prepared prepareOrNone(Subscriber subscriber, List<Checked> checked) {
         try {
-            handler.handle(event, new Context(subscriber, event, record.priorAttempts() + 1, work));
-        } finally {
-            MDC.remove("tenantId");
-            MDC.remove("exceptionId");
-            MDC.remove("eventId");
-            MDC.remove("correlationId");
+            return prepare(subscriber, checked, true);
+        } catch (RuntimeException e) {
+            if (FailureClassifier.isConnectivity(e)) {
+                throw new DeliveryStalled(e);
+            }
+            LOG.warnf("%s: preparing a batch failed, handling it unprepared: %s", subscriber.consumer(), FailureClassifier.describe(e));
+            return Prepared.NONE;
         }
-        work.count(event.type(), Outcome.PROCESSED, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * The records' outcomes, inside the caller's transaction: dead letters for rejected records,
+     * parking behind pending retries to keep each key's order, one claim statement for the rest,
+     * then each handler in order. Handler exceptions propagate.
+     */
+    private void processChecked(Subscriber subscriber, List<Checked> checked, Prepared prepared, UnitOfWork work) {
+        String consumer = subscriber.consumer();
+        Set<String> waiting = retries.keysWaiting(consumer, checked.stream()
+                .filter(c -> c.accepted() && c.record().retryRowId() == null).map(c -> c.record().key()).distinct().toList());
+        Set<UUID> claimed = new HashSet<>(claims.claimAll(consumer, checked.stream()
+                .filter(c -> c.accepted() && !c.parkedBy(waiting)).map(c -> c.event().id()).toList()));
+        for (Checked c : checked) {
+            long started = System.nanoTime();
+            InboundRecord record = c.record();
+            EventEnvelope event = c.event();
+            if (!c.accepted()) {
+                deadLetter(subscriber, record, identityOf(record, event), c.rejected().reason(), c.rejected().getMessage(),
+                        record.priorAttempts() + 1, work);
+                continue;
+            }
+            if (c.parkedBy(waiting)) {
+                retries.add(consumer, record, event.id(), event.type(), 0, null, Instant.now(), RetrySchedule.Origin.PARKED, null);
+                work.count(event.type(), Outcome.PARKED, Duration.ZERO);
+                continue;
+            }
+            if (!claimed.remove(event.id())) { // claimed before, or a second copy within this lane
+                work.count(event.type(), Outcome.DUPLICATE, Duration.ZERO);
+                continue;
+            }
+            MDC.put("tenantId", event.tenantId());
+            MDC.put("exceptionId", event.exceptionId().toString());
+            MDC.put("eventId", event.id().toString());
+            MDC.put("correlationId", event.correlationId());
+            try {
+                c.handler().handle(event, new Context(subscriber, event, record.priorAttempts() + 1, work, prepared.values().get(event.id())));
+            } finally {
+                MDC.remove("tenantId");
+                MDC.remove("exceptionId");
+                MDC.remove("eventId");
+                MDC.remove("correlationId");
+            }
+            work.count(event.type(), Outcome.PROCESSED,
+                    Duration.ofNanos(System.nanoTime() - started + prepared.nanos().getOrDefault(event.id(), 0L)));
+        }
     }
 
     /** The record's transaction rolled back: schedule a retry or dead-letter it, durably. */
@@ -266,7 +381,7 @@ public class DeliveryEngine {
         }
         UnitOfWork work = new UnitOfWork();
         try {
-            inTransaction(() -> {
+            inTransaction(work, () -> {
                 recordFailure(subscriber, record, failure, work);
                 return null;
             });
@@ -315,8 +430,8 @@ public class DeliveryEngine {
         work.outboxIds.add(outboxId);
         work.countDeadLetter(identity.eventType(), reason);
         if (reason != ReasonCode.TENANT_REJECTED && identity.exceptionId() != null && identity.tenantId() != null) {
-            timeline.append(identity.exceptionId(), identity.tenantId(), identity.eventId(), "exflow.deadletter",
-                    subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumer()));
+            work.pending.add(new PendingWrites.TimelineEntry(identity.exceptionId(), identity.tenantId(), identity.eventId(),
+                    "exflow.deadletter", subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumer())));
         }
         LOG.warnf("dead-lettered record %s/%s/%s for %s: %s %s", record.topic(), record.partition(), record.offset(),
                 subscriber.consumer(), reason, error);
@@ -362,8 +477,13 @@ public class DeliveryEngine {
         }
     }
 
-    private static <T> T inTransaction(Callable<T> work) {
-        return QuarkusTransaction.requiringNew().call(work);
+    /** Runs {@code body} in a new transaction and writes the work's pending outbox and timeline rows before it commits. */
+    private <T> T inTransaction(UnitOfWork work, Callable<T> body) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            T result = body.call();
+            work.outboxIds.addAll(work.pending.flush(outbox, timeline));
+            return result;
+        });
     }
 
     /** The handler's view of its transaction. */
@@ -372,33 +492,37 @@ public class DeliveryEngine {
         private final EventEnvelope event;
         private final int attempt;
         private final UnitOfWork work;
+        private final Object prepared;
 
-        Context(Subscriber subscriber, EventEnvelope event, int attempt, UnitOfWork work) {
+        Context(Subscriber subscriber, EventEnvelope event, int attempt, UnitOfWork work, Object prepared) {
             this.subscriber = subscriber;
             this.event = event;
             this.attempt = attempt;
             this.work = work;
+            this.prepared = prepared;
         }
 
         @Override
         public EventEnvelope emit(EventKind kind, Object data) {
-            EventPublisher.Written written = publisher.write(kind, subscriber.role().id(), event.tenantId(),
-                    event.exceptionId(), event.correlationId(), event.id().toString(), data);
-            work.outboxIds.add(written.outboxId());
-            return written.event();
+            return publisher.write(work.pending, kind, subscriber.role().id(), event.tenantId(), event.exceptionId(),
+                    event.correlationId(), event.id().toString(), data, null);
         }
 
         @Override
         public EventEnvelope enqueue(EventKind kind, String queue, Object data) {
-            EventPublisher.Written written = publisher.writeToQueue(kind, queue, subscriber.role().id(), event.tenantId(),
+            return publisher.writeToQueue(work.pending, kind, queue, subscriber.role().id(), event.tenantId(),
                     event.exceptionId(), event.correlationId(), event.id().toString(), data);
-            work.outboxIds.add(written.outboxId());
-            return written.event();
         }
 
         @Override
         public void note(String entryType, Object detail) {
-            timeline.append(event.exceptionId(), event.tenantId(), event.id(), entryType, subscriber.role().id(), detail);
+            work.pending.add(new PendingWrites.TimelineEntry(event.exceptionId(), event.tenantId(), event.id(), entryType,
+                    subscriber.role().id(), detail));
+        }
+
+        @Override
+        public <T> T prepared(Class<T> type) {
+            return prepared == null ? null : type.cast(prepared);
         }
 
         @Override

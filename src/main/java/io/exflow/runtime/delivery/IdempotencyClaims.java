@@ -1,6 +1,10 @@
 package io.exflow.runtime.delivery;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -22,12 +26,33 @@ public class IdempotencyClaims {
 
     /** @return true if this is the first claim, false for a duplicate */
     public boolean claim(String consumer, UUID eventId) {
+        return claimAll(consumer, Set.of(eventId)).contains(eventId);
+    }
+
+    /**
+     * Claims a lane's events with one statement. Ids are inserted in sorted order so two
+     * replicas claiming overlapping sets lock the same rows in the same order (no deadlock).
+     *
+     * @return the ids claimed now; the others were claimed before (duplicates)
+     */
+    public Set<UUID> claimAll(String consumer, Collection<UUID> eventIds) {
+        if (eventIds.isEmpty()) {
+            return Set.of();
+        }
+        UUID[] sorted = eventIds.stream().distinct().sorted().toArray(UUID[]::new);
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO processed_event (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_event (consumer, event_id) "
+                    + "SELECT ?, id FROM unnest(?::uuid[]) WITH ORDINALITY AS t (id, n) ORDER BY n "
+                    + "ON CONFLICT DO NOTHING RETURNING event_id")) {
                 ps.setString(1, consumer);
-                ps.setObject(2, eventId);
-                return ps.executeUpdate() == 1;
+                ps.setArray(2, c.createArrayOf("uuid", sorted));
+                Set<UUID> claimed = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return claimed;
             }
         });
     }

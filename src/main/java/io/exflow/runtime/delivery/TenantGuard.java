@@ -2,6 +2,9 @@ package io.exflow.runtime.delivery;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,15 +42,35 @@ public class TenantGuard {
 
     /** Throws {@link PermanentFailure} with TENANT_REJECTED, after logging a security event. */
     public void check(String consumer, EventEnvelope event) {
-        String problem = problem(event);
-        if (problem != null) {
-            SECURITY.warnf("security event: tenant rejected consumer=%s eventId=%s type=%s tenant=%s exception=%s: %s",
-                    consumer, event.id(), event.type(), event.tenantId(), event.exceptionId(), problem);
-            throw new PermanentFailure(ReasonCode.TENANT_REJECTED, problem);
+        PermanentFailure rejected = checkAll(consumer, List.of(event)).get(0);
+        if (rejected != null) {
+            throw rejected;
         }
     }
 
-    private String problem(EventEnvelope event) {
+    /**
+     * Checks a lane's events with one owner lookup for all of them.
+     *
+     * @return per event, in order: null when it passes, else its TENANT_REJECTED failure (already logged)
+     */
+    public List<PermanentFailure> checkAll(String consumer, List<EventEnvelope> events) {
+        Map<UUID, String> owners = owners(events.stream().filter(e -> e.tenantId() != null && e.exceptionId() != null)
+                .map(EventEnvelope::exceptionId).distinct().toList());
+        List<PermanentFailure> results = new ArrayList<>(events.size());
+        for (EventEnvelope event : events) {
+            String problem = problem(event, owners.get(event.exceptionId()));
+            if (problem == null) {
+                results.add(null);
+                continue;
+            }
+            SECURITY.warnf("security event: tenant rejected consumer=%s eventId=%s type=%s tenant=%s exception=%s: %s",
+                    consumer, event.id(), event.type(), event.tenantId(), event.exceptionId(), problem);
+            results.add(new PermanentFailure(ReasonCode.TENANT_REJECTED, problem));
+        }
+        return results;
+    }
+
+    private String problem(EventEnvelope event, String owner) {
         String tenant = event.tenantId();
         if (tenant == null) {
             return "event has no tenantid";
@@ -62,8 +85,7 @@ public class TenantGuard {
         if (!"ACTIVE".equals(status.get())) {
             return "tenant is " + status.get();
         }
-        Optional<String> owner = exceptionOwner(event.exceptionId());
-        if (owner.isPresent() && !owner.get().equals(tenant)) {
+        if (owner != null && !owner.equals(tenant)) {
             return "exception belongs to another tenant";
         }
         return null;
@@ -87,13 +109,21 @@ public class TenantGuard {
         return status;
     }
 
-    private Optional<String> exceptionOwner(UUID exceptionId) {
+    /** The owning tenant of each exception that exists (an exception not yet ingested has none). */
+    private Map<UUID, String> owners(List<UUID> exceptionIds) {
+        if (exceptionIds.isEmpty()) {
+            return Map.of();
+        }
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id FROM exception_record WHERE id = ?")) {
-                ps.setObject(1, exceptionId);
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, tenant_id FROM exception_record WHERE id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("uuid", exceptionIds.toArray()));
+                Map<UUID, String> owners = new HashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                    while (rs.next()) {
+                        owners.put(rs.getObject(1, UUID.class), rs.getString(2));
+                    }
                 }
+                return owners;
             }
         });
     }

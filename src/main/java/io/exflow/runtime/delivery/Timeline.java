@@ -1,6 +1,7 @@
 package io.exflow.runtime.delivery;
 
 import java.sql.PreparedStatement;
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -22,23 +23,33 @@ public class Timeline {
     }
 
     public void append(UUID exceptionId, String tenantId, UUID eventId, String entryType, String actor, Object detail) {
-        String detailJson;
-        try {
-            detailJson = mapper.writeValueAsString(detail == null ? java.util.Map.of() : detail);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        appendAll(List.of(new PendingWrites.TimelineEntry(exceptionId, tenantId, eventId, entryType, actor, detail)));
+    }
+
+    /** Inserts the entries as one JDBC batch, in order (their ids follow it). */
+    public void appendAll(List<PendingWrites.TimelineEntry> entries) {
         Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO exception_timeline "
                     + "(exception_id, tenant_id, event_id, event_type, actor, detail) VALUES (?, ?, ?, ?, ?, ?::jsonb)")) {
-                ps.setObject(1, exceptionId);
-                ps.setString(2, tenantId);
-                ps.setObject(3, eventId);
-                ps.setString(4, entryType);
-                ps.setString(5, actor);
-                ps.setString(6, detailJson);
-                return ps.executeUpdate();
+                for (PendingWrites.TimelineEntry e : entries) {
+                    ps.setObject(1, e.exceptionId());
+                    ps.setString(2, e.tenantId());
+                    ps.setObject(3, e.eventId());
+                    ps.setString(4, e.entryType());
+                    ps.setString(5, e.actor());
+                    ps.setString(6, json(e.detail()));
+                    ps.addBatch();
+                }
+                return ps.executeBatch();
             }
         });
+    }
+
+    private String json(Object detail) {
+        try {
+            return mapper.writeValueAsString(detail == null ? java.util.Map.of() : detail);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -7,14 +7,16 @@ import java.util.List;
 import io.exflow.runtime.metrics.ExflowMetrics.Outcome;
 
 /**
- * What one transaction produced, acted on only after it commits: outbox rows to publish and
- * outcomes to count. Discarded with the transaction on rollback.
+ * What one transaction produced: outbox and timeline rows written just before it commits, then,
+ * once it has, outbox rows to publish and outcomes to count. Discarded with the transaction on
+ * rollback.
  */
 final class UnitOfWork {
     record Counted(String eventType, Outcome outcome, String deadLetterReason, Duration took) {
     }
 
     final List<Long> outboxIds = new ArrayList<>();
+    final PendingWrites pending = new PendingWrites();
     final List<Counted> outcomes = new ArrayList<>();
 
     void count(String eventType, Outcome outcome, Duration took) {

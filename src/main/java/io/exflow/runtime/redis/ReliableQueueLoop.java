@@ -45,6 +45,19 @@ public final class ReliableQueueLoop implements WorkerLoop {
      * are the high queue's). 100 ms bounds that wait at the cost of ~10 empty polls/s per idle loop.
      */
     private static final Duration BLOCK = Duration.ofMillis(100);
+    /**
+     * Jobs taken per turn when a queue has a backlog: they go through the engine as one batch
+     * (one claim transaction, one result transaction) instead of two transactions each. An idle
+     * queue still hands over each job as soon as it arrives.
+     */
+    static final int TAKE_MAX = 16;
+    /** Keeps every loop's heartbeat alive while its thread is busy with a long batch. */
+    private static final java.util.concurrent.ScheduledExecutorService HEARTBEATS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "exflow-queue-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final Subscriber subscriber;
     private final List<String> queues;
@@ -82,13 +95,15 @@ public final class ReliableQueueLoop implements WorkerLoop {
     public void run() {
         ListCommands<String, String> lists = redis.list(String.class);
         Duration pause = Duration.ofMillis(200);
+        long beat = Math.max(1, visibilityTimeout.toMillis() / 3);
+        var heartbeat = HEARTBEATS.scheduleAtFixedRate(this::keepHeartbeat, 0, beat, TimeUnit.MILLISECONDS);
         try {
             while (running) {
                 try {
                     housekeeping();
                     int first = ROTATION[turn++ % ROTATION.length];
-                    Taken taken = takeNext(lists, first);
-                    if (taken != null) {
+                    List<Taken> taken = takeBatch(lists, first);
+                    if (!taken.isEmpty()) {
                         deliver(lists, taken);
                     }
                     stalled = false;
@@ -106,6 +121,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not return in-flight jobs on stop (the reaper will): %s", subscriber.consumer(), e.getMessage());
         } finally {
+            heartbeat.cancel(false);
             stopped.countDown();
         }
     }
@@ -126,14 +142,35 @@ public final class ReliableQueueLoop implements WorkerLoop {
         return job == null ? null : new Taken(first, job);
     }
 
-    /** Until the outcome is durable the job stays in the processing list; only then is it removed. */
-    private void deliver(ListCommands<String, String> lists, Taken taken) {
-        InboundRecord record = toRecord(taken);
+    /** The next job (see {@link #takeNext}) and, if its queue has more waiting, up to {@link #TAKE_MAX} in all. */
+    private List<Taken> takeBatch(ListCommands<String, String> lists, int first) {
+        Taken head = takeNext(lists, first);
+        if (head == null) {
+            return List.of();
+        }
+        List<Taken> batch = new ArrayList<>();
+        batch.add(head);
+        String queue = queues.get(head.queue());
+        while (batch.size() < TAKE_MAX) {
+            String job = lists.lmove(queue, processing.get(head.queue()), Position.RIGHT, Position.LEFT);
+            if (job == null) {
+                break;
+            }
+            batch.add(new Taken(head.queue(), job));
+        }
+        return batch;
+    }
+
+    /** Until their outcomes are durable the jobs stay in the processing list; only then are they removed. */
+    private void deliver(ListCommands<String, String> lists, List<Taken> batch) {
+        List<InboundRecord> records = batch.stream().map(this::toRecord).toList();
         Duration pause = Duration.ofMillis(200);
         while (true) {
             try {
-                engine.processBatch(subscriber, List.of(record));
-                lists.lrem(processing.get(taken.queue()), 1, taken.job());
+                engine.processBatch(subscriber, records);
+                for (Taken taken : batch) {
+                    lists.lrem(processing.get(taken.queue()), 1, taken.job());
+                }
                 return;
             } catch (RuntimeException e) {
                 stalled = true;
@@ -143,7 +180,6 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
                         FailureClassifier.describe(e));
                 sleep(pause);
-                keepHeartbeat(); // still ours: don't let a reaper hand it to another worker meanwhile
                 pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
             }
         }

@@ -1,6 +1,9 @@
 package io.exflow.worker.tool;
 
 import java.sql.PreparedStatement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -11,8 +14,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The tool_execution rows. A job attempt is claimed in its own, immediately committed
- * transaction before the tool runs, so if the worker dies mid-call the returned job finds the
+ * The tool_execution rows. Job attempts are claimed in their own, immediately committed
+ * transaction before the tools run, so if the worker dies mid-call the returned job finds the
  * claim and reports the attempt as interrupted instead of running the tool a second time.
  */
 @ApplicationScoped
@@ -23,18 +26,38 @@ public class ToolExecutions {
         this.dataSource = dataSource;
     }
 
-    /** @return true if this worker may run the attempt; false if some worker already started it */
-    public boolean claim(ToolJob job, UUID exceptionId, String tenantId, String worker) {
+    /** A job attempt to claim, with the exception and tenant it belongs to. */
+    public record Claim(ToolJob job, UUID exceptionId, String tenantId) {
+    }
+
+    /**
+     * Claims the attempts with one statement in one transaction, committed before any of them runs.
+     *
+     * @return the job ids this worker may run; the others were already started by some worker
+     */
+    public Set<String> claimAll(List<Claim> claims, String worker) {
+        if (claims.isEmpty()) {
+            return Set.of();
+        }
+        List<Claim> sorted = claims.stream().sorted(java.util.Comparator.comparing(c -> c.job().jobId())).toList();
         return QuarkusTransaction.requiringNew().call(() -> Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO tool_execution (job_id, exception_id, tenant_id, "
-                    + "tool, attempt, worker, status) VALUES (?, ?, ?, ?, ?, ?, 'STARTED') ON CONFLICT DO NOTHING")) {
-                ps.setObject(1, UUID.fromString(job.jobId()));
-                ps.setObject(2, exceptionId);
-                ps.setString(3, tenantId);
-                ps.setString(4, job.tool());
-                ps.setInt(5, job.attempt());
-                ps.setString(6, worker);
-                return ps.executeUpdate() == 1;
+                    + "tool, attempt, worker, status) SELECT j, e, t, tl, a, ?, 'STARTED' "
+                    + "FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[]) AS x (j, e, t, tl, a) "
+                    + "ON CONFLICT DO NOTHING RETURNING job_id")) {
+                ps.setString(1, worker);
+                ps.setArray(2, c.createArrayOf("uuid", sorted.stream().map(x -> UUID.fromString(x.job().jobId())).toArray()));
+                ps.setArray(3, c.createArrayOf("uuid", sorted.stream().map(Claim::exceptionId).toArray()));
+                ps.setArray(4, c.createArrayOf("text", sorted.stream().map(Claim::tenantId).toArray()));
+                ps.setArray(5, c.createArrayOf("text", sorted.stream().map(x -> x.job().tool()).toArray()));
+                ps.setArray(6, c.createArrayOf("int4", sorted.stream().map(x -> x.job().attempt()).toArray()));
+                Set<String> claimed = new HashSet<>();
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(rs.getObject(1, UUID.class).toString());
+                    }
+                }
+                return claimed;
             }
         }));
     }

@@ -1,6 +1,12 @@
 package io.exflow.worker.tool;
 
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -9,7 +15,7 @@ import io.exflow.domain.events.ToolJob;
 import io.exflow.domain.events.ToolResult;
 import io.exflow.packs.ToolDef;
 import io.exflow.packs.ToolMode;
-import io.exflow.runtime.EventHandler;
+import io.exflow.runtime.PreparingHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.config.WorkerRole;
@@ -21,12 +27,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Tool: runs one attempt of a tool job from the Redis queues and reports it as
- * {@code exflow.tool.result}. The attempt is claimed before the tool runs, so it runs at most
- * once; a job whose attempt was already started by a worker that died is reported as an
- * interrupted (failed) attempt and the playbook decides whether to try again.
+ * {@code exflow.tool.result}. Attempts are claimed (committed) before their tools run, so each
+ * runs at most once; a job whose attempt was already started by a worker that died is reported
+ * as an interrupted (failed) attempt and the playbook decides whether to try again.
  */
 @ApplicationScoped
-public class ToolHandler implements EventHandler {
+public class ToolHandler implements PreparingHandler {
     private static final String WORKER = ManagementFactory.getRuntimeMXBean().getName();
 
     private final Packs packs;
@@ -76,27 +82,86 @@ public class ToolHandler implements EventHandler {
         }
     }
 
+    /** A tool run in {@link #prepare}, waiting for its result to be recorded. */
+    record Attempt(ToolOutcome outcome, long tookMs) {
+    }
+
+    /**
+     * Claims the batch's attempts in one committed transaction, then runs the claimed tools, one
+     * after another, outside any transaction. Jobs that are invalid are left to {@link #handle}
+     * (it dead-letters them); jobs already claimed by some worker get no attempt here.
+     */
+    @Override
+    public Map<UUID, Object> prepare(List<EventEnvelope> events) {
+        Map<UUID, ToolExecutions.Claim> valid = new LinkedHashMap<>();
+        for (EventEnvelope event : events) {
+            try {
+                ToolJob job = job(event);
+                tool(event, job);
+                valid.put(event.id(), new ToolExecutions.Claim(job, event.exceptionId(), event.tenantId()));
+            } catch (PermanentFailure invalid) {
+                // handle() dead-letters it with this reason
+            }
+        }
+        Set<String> claimed = executions.claimAll(List.copyOf(valid.values()), WORKER);
+        Map<UUID, Object> attempts = new HashMap<>();
+        for (EventEnvelope event : events) {
+            ToolExecutions.Claim claim = valid.get(event.id());
+            if (claim != null && claimed.contains(claim.job().jobId())) {
+                long started = System.nanoTime();
+                ToolOutcome outcome = run(event, claim.job());
+                attempts.put(event.id(), new Attempt(outcome, (System.nanoTime() - started) / 1_000_000));
+            }
+        }
+        return attempts;
+    }
+
+    /**
+     * Records the attempt this worker ran in {@link #prepare}; without one (the attempt was
+     * claimed earlier: a second copy of the job, or a redelivery after a crash) answers from the
+     * recorded attempt instead of running the tool again.
+     */
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        ToolJob job = mapper.convertValue(event.data(), ToolJob.class);
-        if (job == null || job.jobId() == null || job.tool() == null) {
-            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool job without job id or tool");
-        }
-        ToolDef tool = packs.domainOf(packs.tenant(event.tenantId())).tool(job.tool()).orElseThrow(
-                () -> new PermanentFailure(ReasonCode.VALIDATION_FAILED, "unknown tool " + job.tool()));
-        long started = System.nanoTime();
+        ToolJob job = job(event);
+        tool(event, job);
+        Attempt attempt = context.prepared(Attempt.class);
         ToolOutcome outcome;
-        if (!executions.claim(job, event.exceptionId(), event.tenantId(), WORKER)) {
+        long tookMs = 0;
+        if (attempt == null) {
             outcome = alreadyClaimed(job);
         } else {
-            outcome = tool.mode() == ToolMode.HTTP
-                    ? HttpTool.run(job, tool, event.exceptionId(), event.tenantId(), mapper)
-                    : SimulatedTool.run(job, tool.simulate(), settings.toolSimulateSeed());
+            outcome = attempt.outcome();
+            tookMs = attempt.tookMs();
             executions.finish(job.jobId(), outcome.succeeded() ? "SUCCEEDED" : "FAILED",
                     outcome.output() == null ? null : outcome.output().toString(), outcome.error());
         }
         context.emit(EventKind.TOOL_RESULT, new ToolResult(job.jobId(), job.playbookId(), job.stepIndex(), job.tool(),
-                job.attempt(), outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.output(), outcome.error(),
-                (System.nanoTime() - started) / 1_000_000));
+                job.attempt(), outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.output(), outcome.error(), tookMs));
+    }
+
+    private ToolJob job(EventEnvelope event) {
+        ToolJob job = mapper.convertValue(event.data(), ToolJob.class);
+        if (job == null || job.jobId() == null || job.tool() == null) {
+            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool job without job id or tool");
+        }
+        try {
+            UUID.fromString(job.jobId());
+        } catch (IllegalArgumentException e) {
+            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool job id is not a UUID: " + job.jobId());
+        }
+        return job;
+    }
+
+    private ToolDef tool(EventEnvelope event, ToolJob job) {
+        return packs.domainOf(packs.tenant(event.tenantId())).tool(job.tool()).orElseThrow(
+                () -> new PermanentFailure(ReasonCode.VALIDATION_FAILED, "unknown tool " + job.tool()));
+    }
+
+    private ToolOutcome run(EventEnvelope event, ToolJob job) {
+        ToolDef tool = tool(event, job);
+        return tool.mode() == ToolMode.HTTP
+                ? HttpTool.run(job, tool, event.exceptionId(), event.tenantId(), mapper)
+                : SimulatedTool.run(job, tool.simulate(), settings.toolSimulateSeed());
     }
 }
