@@ -111,7 +111,10 @@ public final class Bench {
                 for (int run = 1; run <= s.runs; run++) {
                     Map<String, double[]> before = Metrics.scrape(http, procs);
                     long processedBefore = db.count("SELECT count(*) FROM processed_event");
+                    List<Long> pids = procs.stream().map(AppProcess::pid).toList();
+                    Map<String, Double> cpuBefore = CpuSampler.snapshot(pids);
                     Results.Run r = saturate(load, db, s.saturationCount, "saturation run " + run + "/" + s.runs, d);
+                    r.cpu = CpuSampler.perException(cpuBefore, CpuSampler.snapshot(pids), s.saturationCount);
                     r.stageTimes = Metrics.delta(before, Metrics.scrape(http, procs));
                     r.dbEventsPerException = (db.count("SELECT count(*) FROM processed_event") - processedBefore) / (double) s.saturationCount;
                     d.saturation.add(r);

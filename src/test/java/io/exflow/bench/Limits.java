@@ -237,7 +237,7 @@ final class Limits {
         double perEvent = perEventTps;
         double batched = batchTps * batch;
         Bench.OUT.printf("    PostgreSQL (pgbench, %d clients): %.0f events/s committing each event, %.0f events/s committing %d per "
-                + "transaction; %.1f handler transactions per exception%n", clients, perEvent, batched, batch, eventsPerException);
+                + "transaction; %.1f events handled per exception%n", clients, perEvent, batched, batch, eventsPerException);
         results.limits.add(new Results.Limit("postgres", "pgbench: claim insert-on-conflict + state upsert + outbox insert + "
                 + "timeline insert per event, " + batch + " events per transaction (as a lane batch), " + clients + " clients",
                 batched, "events/s", batched / eventsPerException,

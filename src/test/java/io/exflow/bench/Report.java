@@ -21,7 +21,7 @@ final class Report {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "### Throughput at saturation (%d exceptions, median of %d runs after a %d-exception warm-up)%n%n",
                 s.saturationCount(), s.runs(), s.warmup()));
-        b.append("| deployment | exceptions/s | runs | p50 ms | p99 ms | DB transactions per exception |\n|---|---|---|---|---|---|\n");
+        b.append("| deployment | exceptions/s | runs | p50 ms | p99 ms | events handled per exception |\n|---|---|---|---|---|---|\n");
         r.deployments.values().forEach(d -> {
             StringBuilder runs = new StringBuilder();
             d.saturation.forEach(x -> runs.append(runs.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", x.throughput)));
@@ -47,6 +47,11 @@ final class Report {
             }
             b.append("\n| timeline entry | median ms after ingestion |\n|---|---|\n");
             m.stageArrival.forEach((k, v) -> b.append(String.format(Locale.ROOT, "| %s | %.0f |%n", k, v)));
+            b.append("\nWhere the machine's CPU went (`").append(d.name).append("`, same run; /proc utime+stime)\n\n");
+            b.append("| process | CPU ms per exception | share of busy CPU |\n|---|---|---|\n");
+            double totalMs = m.cpu.values().stream().mapToDouble(v -> v[0]).sum();
+            m.cpu.forEach((k, v) -> b.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f %% |%n", k, v[0], 100 * v[1])));
+            b.append(String.format(Locale.ROOT, "| **all** | **%.2f** | 100 %% |%n", totalMs));
             b.append('\n');
         });
         b.append("### Footprint (JVM, ").append(s.javaOpts().isBlank() ? "default JVM options" : "`" + s.javaOpts() + "`").append(")\n\n");

@@ -21,6 +21,8 @@ final class Results {
         Map<String, Integer> outcomes = Map.of();
         Map<String, double[]> stageTimes = Map.of();
         Map<String, Double> stageArrival = Map.of();
+        /** Per process group: CPU ms per exception and share of the machine's busy time (CpuSampler). */
+        Map<String, double[]> cpu = Map.of();
     }
 
     record Footprint(String process, double readySeconds, double idleRssMb, double peakRssMb) {
