@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -18,6 +19,7 @@ import jakarta.persistence.Table;
 
 /** The system-of-record row of one business exception. Holds redacted data only. */
 @Entity
+@DynamicUpdate // each stage changes a few columns: don't resend (and re-parse) the JSON ones
 @Table(name = "exception_record")
 public class ExceptionRecord extends PanacheEntityBase {
     @Id

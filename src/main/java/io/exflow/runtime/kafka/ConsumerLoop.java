@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,7 +29,8 @@ import io.exflow.runtime.metrics.ExflowMetrics;
 /**
  * One Kafka consumer for one subscriber, on its own thread: poll, hand the batch to the
  * delivery engine, and commit the batch's offsets only after the engine returns (every
- * outcome durable). If the engine stalls (database unreachable) or the process "crashes"
+ * outcome durable) — asynchronously, and synchronously when partitions are handed over or
+ * the loop stops. If the engine stalls (database unreachable) or the process "crashes"
  * (injected fault), the consumer seeks back to the uncommitted offsets and tries again after
  * a growing pause — nothing is skipped and the partition is not committed past it.
  */
@@ -48,6 +50,8 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private volatile long lastPollOkNanos = System.nanoTime();
     private volatile boolean stalled;
     private volatile int assignedPartitions;
+    /** Next offsets of what was processed, per partition (only touched on the consumer thread). */
+    private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
 
     public ConsumerLoop(Subscriber subscriber, Collection<String> topics, KafkaClients clients, DeliveryEngine engine,
             ExflowMetrics metrics, Duration pollTimeout) {
@@ -64,7 +68,17 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
         String clientId = subscriber.consumer() + "-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
         try (KafkaConsumer<String, byte[]> c = clients.consumer(subscriber.consumer(), clientId)) {
             consumer = c;
-            c.subscribe(topics);
+            c.subscribe(topics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                    // hand over exactly where we are, so the next owner does not redo committed work
+                    commitProcessed(c, revoked);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                }
+            });
             Duration pause = Duration.ofMillis(200);
             while (running) {
                 ConsumerRecords<String, byte[]> polled;
@@ -89,7 +103,16 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 }
                 try {
                     engine.processBatch(subscriber, batch);
-                    commit(c, nextOffsets(polled));
+                    Map<TopicPartition, OffsetAndMetadata> next = nextOffsets(polled);
+                    processed.putAll(next);
+                    // Asynchronous: every outcome is already durable, so a lost commit only means
+                    // redelivered duplicates, which the claims absorb; the thread moves on to the next poll.
+                    c.commitAsync(next, (offsets, e) -> {
+                        if (e != null) {
+                            LOG.debugf("%s: offset commit failed (the records will be recognised as duplicates): %s",
+                                    subscriber.consumer(), e.getMessage());
+                        }
+                    });
                     stalled = false;
                     pause = Duration.ofMillis(200);
                 } catch (RuntimeException e) {
@@ -104,7 +127,8 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 }
                 measureLag(c);
             }
-            // Graceful stop: the last batch was processed and committed above; leave the group cleanly.
+            // Graceful stop: the last batch was processed above; commit for certain and leave the group cleanly.
+            commitProcessed(c, List.copyOf(processed.keySet()));
         } catch (RuntimeException e) {
             if (running) {
                 LOG.errorf(e, "%s: consumer loop failed", subscriber.consumer());
@@ -147,12 +171,25 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
         return subscriber;
     }
 
-    /** A stop() wakes the consumer; the processed batch is still committed before leaving. */
-    private static void commit(KafkaConsumer<String, byte[]> c, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    /** Commits, synchronously, what was processed on these partitions; a failure only means duplicates later. */
+    private void commitProcessed(KafkaConsumer<String, byte[]> c, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata o = processed.remove(tp);
+            if (o != null) {
+                offsets.put(tp, o);
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
         try {
-            c.commitSync(offsets);
+            c.commitSync(offsets, Duration.ofSeconds(5));
         } catch (WakeupException e) {
-            c.commitSync(offsets);
+            c.commitSync(offsets, Duration.ofSeconds(5)); // a stop() woke the consumer: still commit before leaving
+        } catch (RuntimeException e) {
+            LOG.infof("%s: could not commit offsets on hand-over (redelivered records will be duplicates): %s",
+                    subscriber.consumer(), e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package io.exflow.worker.playbook;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -15,6 +16,7 @@ import jakarta.persistence.Table;
 
 /** Where one exception's playbook is: step, attempt, the job in flight, and tools used so far. */
 @Entity
+@DynamicUpdate // each stage changes a few columns: don't resend (and re-parse) the JSON ones
 @Table(name = "playbook_run")
 public class PlaybookRun extends PanacheEntityBase {
     public enum Status {
