@@ -210,7 +210,7 @@ public final class Bench {
                     e.getOrDefault("BENCH_REDIS_PREFIX", "bench:"), Path.of(e.getOrDefault("BENCH_PACKS", "bench/packs")),
                     Path.of("target/quarkus-app/quarkus-run.jar"), Path.of(e.getOrDefault("BENCH_OUT", "target/bench")),
                     List.of(e.getOrDefault("BENCH_DEPLOYMENTS", "all,split").split(",")),
-                    Integer.parseInt(e.getOrDefault("BENCH_WARMUP", "1000")),
+                    Integer.parseInt(e.getOrDefault("BENCH_WARMUP", "4000")),
                     Integer.parseInt(e.getOrDefault("BENCH_SATURATION", "4000")),
                     Integer.parseInt(e.getOrDefault("BENCH_RUNS", "3")),
                     java.util.Arrays.stream(e.getOrDefault("BENCH_LOADS", "50,200,500").split(",")).map(String::trim)

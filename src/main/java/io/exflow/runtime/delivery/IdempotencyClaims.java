@@ -24,11 +24,6 @@ public class IdempotencyClaims {
         this.dataSource = dataSource;
     }
 
-    /** @return true if this is the first claim, false for a duplicate */
-    public boolean claim(String consumer, UUID eventId) {
-        return claimAll(consumer, Set.of(eventId)).contains(eventId);
-    }
-
     /**
      * Claims a lane's events with one statement. Ids are inserted in sorted order so two
      * replicas claiming overlapping sets lock the same rows in the same order (no deadlock).

@@ -40,14 +40,6 @@ public class TenantGuard {
         this.settings = settings;
     }
 
-    /** Throws {@link PermanentFailure} with TENANT_REJECTED, after logging a security event. */
-    public void check(String consumer, EventEnvelope event) {
-        PermanentFailure rejected = checkAll(consumer, List.of(event)).get(0);
-        if (rejected != null) {
-            throw rejected;
-        }
-    }
-
     /**
      * Checks a lane's events with one owner lookup for all of them.
      *
