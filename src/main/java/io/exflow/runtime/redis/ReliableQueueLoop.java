@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
@@ -51,14 +53,6 @@ public final class ReliableQueueLoop implements WorkerLoop {
      * queue still hands over each job as soon as it arrives.
      */
     static final int TAKE_MAX = 16;
-    /** Keeps every loop's heartbeat alive while its thread is busy with a long batch. */
-    private static final java.util.concurrent.ScheduledExecutorService HEARTBEATS =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "exflow-queue-heartbeat");
-                t.setDaemon(true);
-                return t;
-            });
-
     private final Subscriber subscriber;
     private final List<String> queues;
     private final List<String> processing = new ArrayList<>();
@@ -96,7 +90,13 @@ public final class ReliableQueueLoop implements WorkerLoop {
         ListCommands<String, String> lists = redis.list(String.class);
         Duration pause = Duration.ofMillis(200);
         long beat = Math.max(1, visibilityTimeout.toMillis() / 3);
-        var heartbeat = HEARTBEATS.scheduleAtFixedRate(this::keepHeartbeat, 0, beat, TimeUnit.MILLISECONDS);
+        // The heartbeat has its own timer so a long batch on this thread does not look like a dead worker.
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, subscriber.consumer() + "-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(this::keepHeartbeat, 0, beat, TimeUnit.MILLISECONDS);
         try {
             while (running) {
                 try {
@@ -116,12 +116,13 @@ public final class ReliableQueueLoop implements WorkerLoop {
                     pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
                 }
             }
+            heartbeat.shutdownNow(); // before the key is deleted, so a late beat cannot bring it back
             returnInFlight(lists);
             redis.key().del(heartbeatKey(workerId));
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not return in-flight jobs on stop (the reaper will): %s", subscriber.consumer(), e.getMessage());
         } finally {
-            heartbeat.cancel(false);
+            heartbeat.shutdownNow();
             stopped.countDown();
         }
     }
@@ -199,14 +200,13 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 0, null);
     }
 
-    /** Heartbeat, the reaper and queue-length gauges, a few times per visibility timeout. */
+    /** The reaper and queue-length gauges, a few times per visibility timeout. */
     private void housekeeping() {
         long now = System.nanoTime();
         if (now - nextHousekeepingNanos < 0) {
             return;
         }
         nextHousekeepingNanos = now + visibilityTimeout.dividedBy(3).toNanos();
-        keepHeartbeat();
         ListCommands<String, String> lists = redis.list(String.class);
         for (int q = 0; q < queues.size(); q++) {
             String queue = queues.get(q);
