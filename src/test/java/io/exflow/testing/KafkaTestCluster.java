@@ -1,6 +1,10 @@
 package io.exflow.testing;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
@@ -10,6 +14,19 @@ import org.apache.kafka.common.test.TestKitNodes;
  */
 public final class KafkaTestCluster {
     private static KafkaClusterTestKit cluster;
+    /** Kafka's own shutdown hooks (deleting the cluster's temp directories), run after the cluster closed. */
+    private static final List<Runnable> AFTER_CLOSE = new CopyOnWriteArrayList<>();
+
+    static {
+        // Kafka's test kit deletes its temp directories in shutdown hooks of its own, which the JVM
+        // runs concurrently with the hook that closes the cluster: a broker still shutting down then
+        // finds its log directory gone and halts the JVM with exit code 1 — failsafe reports "Error
+        // occurred in starting fork" after every test passed. Those hooks run after the close instead,
+        // and a halt or exit the in-process broker asks for is reported rather than taken.
+        Exit.setShutdownHookAdder((name, hook) -> AFTER_CLOSE.add(hook));
+        Exit.setHaltProcedure((code, message) -> System.err.println("in-process Kafka asked to halt (" + code + "): " + message));
+        Exit.setExitProcedure((code, message) -> System.err.println("in-process Kafka asked to exit (" + code + "): " + message));
+    }
 
     private KafkaTestCluster() {
     }
@@ -22,6 +39,13 @@ public final class KafkaTestCluster {
                     cluster.close();
                 } catch (Exception ignored) {
                     // the JVM is exiting
+                }
+                for (Runnable hook : AFTER_CLOSE) {
+                    try {
+                        hook.run();
+                    } catch (RuntimeException ignored) {
+                        // best effort: temp files only
+                    }
                 }
             }));
         }
