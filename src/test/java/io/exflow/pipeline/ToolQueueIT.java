@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -185,5 +186,41 @@ class ToolQueueIT {
         assertThat(pipeline.db.rows("SELECT tool, attempt, status FROM tool_execution WHERE exception_id = ? ORDER BY started_at",
                 id)).extracting(r -> r.get("tool") + "#" + r.get("attempt") + ":" + r.get("status"))
                 .containsExactly("settlement.retry#1:SUCCEEDED", "ledger.reconcile#1:SUCCEEDED");
+    }
+
+    /**
+     * With a backlog the worker takes the jobs as one batch (claims committed together, tools run
+     * before the results' transaction). A job for an unknown tool in the middle fails that
+     * transaction, so the batch is redone one job per transaction with the outcomes already
+     * obtained: every attempt still runs once and only the poison job is dead-lettered.
+     */
+    @Test
+    void aBatchWithAPoisonJobAmongItRunsEachAttemptOnceAndDeadLettersOnlyThePoison() throws Exception {
+        String queue = queue(settings.toolQueues().normal());
+        List<UUID> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(pipeline.settlement(14_100 + i)); // MEDIUM severity: the default queue
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.list(String.class).llen(queue) >= 12);
+        com.fasterxml.jackson.databind.node.ObjectNode poison =
+                (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(redis.list(String.class).lrange(queue, 0, 0).get(0));
+        poison.put("id", UUID.randomUUID().toString());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) poison.get("data")).put("jobId", UUID.randomUUID().toString())
+                .put("tool", "no.such.tool");
+        redis.list(String.class).linsertBeforePivot(queue, redis.list(String.class).lrange(queue, 5, 5).get(0),
+                mapper.writeValueAsString(poison)); // in the middle of the backlog, so it shares a batch
+
+        long deadLettersBefore = pipeline.db.count("SELECT count(*) FROM dead_letter WHERE consumer = 'exflow-tool'");
+        liveWorker = startToolWorker();
+        for (UUID id : ids) {
+            assertThat(pipeline.awaitState(id, "RESOLVED", "ESCALATED")).isEqualTo("RESOLVED");
+            assertThat(pipeline.db.rows("SELECT tool, attempt, status FROM tool_execution WHERE exception_id = ? ORDER BY started_at",
+                    id)).extracting(r -> r.get("tool") + "#" + r.get("attempt") + ":" + r.get("status"))
+                    .containsExactly("settlement.retry#1:SUCCEEDED", "ledger.reconcile#1:SUCCEEDED");
+        }
+        assertThat(pipeline.db.count("SELECT count(*) FROM dead_letter WHERE consumer = 'exflow-tool' AND reason = 'VALIDATION_FAILED' "
+                + "AND event_id = ?::uuid", poison.get("id").asText())).isEqualTo(1);
+        assertThat(pipeline.db.count("SELECT count(*) FROM dead_letter WHERE consumer = 'exflow-tool'")).isEqualTo(deadLettersBefore + 1);
+        assertThat(pipeline.db.count("SELECT count(*) FROM tool_execution WHERE tool = 'no.such.tool'")).isZero();
     }
 }
