@@ -67,9 +67,7 @@ public class EventPublisher {
      */
     public Written write(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
             String causationId, Object data, Object timelineDetail) {
-        PendingWrites now = new PendingWrites();
-        EventEnvelope event = write(now, kind, actor, tenantId, exceptionId, correlationId, causationId, data, timelineDetail);
-        return new Written(event, now.flush(outbox, timeline).get(0));
+        return writtenNow(now -> write(now, kind, actor, tenantId, exceptionId, correlationId, causationId, data, timelineDetail));
     }
 
     /**
@@ -93,9 +91,7 @@ public class EventPublisher {
      */
     public Written writeToQueue(EventKind kind, String queue, String actor, String tenantId, UUID exceptionId,
             String correlationId, String causationId, Object data) {
-        PendingWrites now = new PendingWrites();
-        EventEnvelope event = writeToQueue(now, kind, queue, actor, tenantId, exceptionId, correlationId, causationId, data);
-        return new Written(event, now.flush(outbox, timeline).get(0));
+        return writtenNow(now -> writeToQueue(now, kind, queue, actor, tenantId, exceptionId, correlationId, causationId, data));
     }
 
     /** As {@link #writeToQueue}, added to {@code pending} (see {@link #write(PendingWrites, EventKind, String, String, UUID, String, String, Object, Object)}). */
@@ -106,6 +102,13 @@ public class EventPublisher {
                 Map.of(), codec.structured(event)));
         pending.add(new PendingWrites.TimelineEntry(exceptionId, tenantId, event.id(), event.type(), actor, event.data()));
         return event;
+    }
+
+    /** One event's rows written at once (callers outside the delivery engine, which batches per lane). */
+    private Written writtenNow(java.util.function.Function<PendingWrites, EventEnvelope> add) {
+        PendingWrites now = new PendingWrites();
+        EventEnvelope event = add.apply(now);
+        return new Written(event, now.flush(outbox, timeline).get(0));
     }
 
     private EventEnvelope envelope(EventKind kind, String actor, String tenantId, UUID exceptionId, String correlationId,
