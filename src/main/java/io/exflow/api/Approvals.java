@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.events.Decided;
+import io.exflow.runtime.Emission;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.delivery.Jdbc;
@@ -68,8 +69,9 @@ public class Approvals {
         if (comment != null && !comment.isBlank()) {
             reasons.add("comment: " + comment);
         }
-        EventEnvelope event = publisher.publish(EventKind.EXCEPTION_DECIDED, WorkerRole.API.id(), tenantId, exceptionId,
-                null, null, new Decided(decision, approve ? pending.playbookId() : null, reasons, actor));
+        EventEnvelope event = publisher.publish(Emission.of(EventKind.EXCEPTION_DECIDED,
+                new Decided(decision, approve ? pending.playbookId() : null, reasons, actor)).about(tenantId, exceptionId)
+                .by(WorkerRole.API.id()));
         Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO exception_approval (exception_id, tenant_id, "
                     + "approved, actor, comment, event_id) VALUES (?, ?, ?, ?, ?, ?)")) {

@@ -121,9 +121,9 @@ public class DemoRun {
                 approved.put(id, java.time.Instant.now());
                 approvals.incrementAndGet();
                 io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> publisher.publish(
-                        EventKind.EXCEPTION_DECIDED, "api", (String) row.get(1), id, null, null,
-                        new io.exflow.domain.events.Decided(io.exflow.domain.events.Decided.Decision.APPROVED, null,
-                                List.of("approved by the demo"), "demo-approver")));
+                        io.exflow.runtime.Emission.of(EventKind.EXCEPTION_DECIDED, new io.exflow.domain.events.Decided(
+                                io.exflow.domain.events.Decided.Decision.APPROVED, null, List.of("approved by the demo"),
+                                "demo-approver")).about((String) row.get(1), id).by("api")));
             }
         }
     }

@@ -4,6 +4,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.exflow.runtime.Emission;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
@@ -27,7 +28,7 @@ public class Ingestion {
     public EventEnvelope ingest(String tenantId, JsonNode rawPayload, String channel) {
         UUID exceptionId = UUID.randomUUID();
         // The raw submission is not redacted yet: the timeline keeps only where it came from.
-        return publisher.publish(EventKind.EXCEPTION_INGESTED, channel, tenantId, exceptionId, null, null, rawPayload,
-                java.util.Map.of("channel", channel));
+        return publisher.publish(Emission.of(EventKind.EXCEPTION_INGESTED, rawPayload).about(tenantId, exceptionId).by(channel)
+                .timelineShows(java.util.Map.of("channel", channel)));
     }
 }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.domain.events.Decided;
 import io.exflow.ingest.Ingestion;
+import io.exflow.runtime.Emission;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.event.EventKind;
 import io.exflow.testing.Db;
@@ -67,7 +68,8 @@ final class PipelineFixture {
 
     /** A person's answer, as the api publishes it. */
     void answer(UUID id, String tenant, boolean approve) {
-        QuarkusTransaction.requiringNew().run(() -> publisher.publish(EventKind.EXCEPTION_DECIDED, "api", tenant, id, null, null,
-                new Decided(approve ? Decided.Decision.APPROVED : Decided.Decision.REJECTED, null, List.of("test"), "approver-1")));
+        QuarkusTransaction.requiringNew().run(() -> publisher.publish(Emission.of(EventKind.EXCEPTION_DECIDED,
+                new Decided(approve ? Decided.Decision.APPROVED : Decided.Decision.REJECTED, null, List.of("test"), "approver-1"))
+                .about(tenant, id).by("api")));
     }
 }

@@ -26,13 +26,15 @@ public class Outbox {
         this.mapper = mapper;
     }
 
-    /** @return the outbox row id, so the relay can publish it right after commit */
-    public long append(String topic, String key, Map<String, String> headers, byte[] payload) {
-        return appendAll(List.of(new PendingWrites.OutboxRow(topic, key, headers, payload))).get(0);
+    /**
+     * An inserted row: its id and what it carries, so the relay can publish it from memory right
+     * after commit without reading it back.
+     */
+    public record Stored(long id, PendingWrites.OutboxRow row) {
     }
 
-    /** Inserts the rows as one JDBC batch; returns their ids in the same order. */
-    public List<Long> appendAll(List<PendingWrites.OutboxRow> rows) {
+    /** Inserts the rows as one JDBC batch; returns them with their ids, in the same order. */
+    public List<Stored> appendAll(List<PendingWrites.OutboxRow> rows) {
         return Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement(INSERT, new String[] {"id"})) {
                 for (PendingWrites.OutboxRow row : rows) {
@@ -43,16 +45,16 @@ public class Outbox {
                     ps.addBatch();
                 }
                 ps.executeBatch();
-                List<Long> ids = new ArrayList<>(rows.size());
+                List<Stored> stored = new ArrayList<>(rows.size());
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                     while (keys.next()) {
-                        ids.add(keys.getLong(1));
+                        stored.add(new Stored(keys.getLong(1), rows.get(stored.size())));
                     }
                 }
-                if (ids.size() != rows.size()) {
-                    throw new IllegalStateException("outbox insert returned " + ids.size() + " ids for " + rows.size() + " rows");
+                if (stored.size() != rows.size()) {
+                    throw new IllegalStateException("outbox insert returned " + stored.size() + " ids for " + rows.size() + " rows");
                 }
-                return ids;
+                return stored;
             }
         });
     }

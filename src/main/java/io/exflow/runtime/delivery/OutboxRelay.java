@@ -5,8 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,6 +47,9 @@ public class OutboxRelay {
     private static final int SWEEP_BATCH = 500;
     /** Outbox rows whose topic starts with this go to the Redis list named by the rest (LPUSH). */
     public static final String REDIS_DESTINATION = "redis:";
+    /** A job list's wake-up tokens live in the list named like it plus this. */
+    public static final String WAKE_SUFFIX = ":wake";
+    private static final int WAKE_TOKENS_MAX = 64;
     private static final long SEND_TIMEOUT_SECONDS = 30;
 
     private final DataSource dataSource;
@@ -58,7 +63,7 @@ public class OutboxRelay {
         return t;
     });
     private volatile KafkaProducer<String, byte[]> producer;
-    private final java.util.concurrent.ConcurrentLinkedQueue<Long> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Outbox.Stored> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
     /** After a failed publish, leave rows to the sweeper until it succeeds, instead of queueing doomed sends. */
     private volatile boolean kafkaHealthy = true;
@@ -76,15 +81,15 @@ public class OutboxRelay {
     }
 
     /**
-     * Publishes these rows soon, off the caller's thread; the sweeper is the safety net. Rows
-     * committed while a publish is running are sent together in the next one, so the relay
-     * keeps up with many small commits.
+     * Publishes these just-committed rows soon, off the caller's thread, from memory; the sweeper
+     * is the safety net. Rows committed while a publish is running are sent together in the
+     * next one, so the relay keeps up with many small commits.
      */
-    public void publishSoon(List<Long> ids) {
-        if (ids.isEmpty() || !kafkaHealthy || afterCommit.isShutdown()) {
+    public void publishSoon(List<Outbox.Stored> rows) {
+        if (rows.isEmpty() || !kafkaHealthy || afterCommit.isShutdown()) {
             return;
         }
-        pending.addAll(ids);
+        pending.addAll(rows);
         if (scheduled.compareAndSet(false, true)) {
             afterCommit.execute(this::publishPending);
         }
@@ -92,18 +97,18 @@ public class OutboxRelay {
 
     private void publishPending() {
         scheduled.set(false);
-        List<Long> ids = new ArrayList<>();
-        for (Long id; ids.size() < SWEEP_BATCH * 4 && (id = pending.poll()) != null;) {
-            ids.add(id);
+        List<Outbox.Stored> rows = new ArrayList<>();
+        for (Outbox.Stored row; rows.size() < SWEEP_BATCH * 4 && (row = pending.poll()) != null;) {
+            rows.add(row);
         }
         if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
             afterCommit.execute(this::publishPending);
         }
-        if (ids.isEmpty()) {
+        if (rows.isEmpty()) {
             return;
         }
         try {
-            publish(ids);
+            publish(rows);
         } catch (RuntimeException e) {
             kafkaHealthy = false;
             pending.clear();
@@ -118,10 +123,7 @@ public class OutboxRelay {
         try {
             int sent;
             do {
-                sent = QuarkusTransaction.requiringNew().call(() -> sendLocked(
-                        "SELECT id, topic, record_key, headers::text, payload FROM outbox WHERE created_at < now() - ?::interval "
-                                + "ORDER BY id LIMIT " + SWEEP_BATCH + " FOR UPDATE SKIP LOCKED",
-                        settings.outboxSweepMinAge().toMillis() + " milliseconds"));
+                sent = QuarkusTransaction.requiringNew().call(this::sweepOnce);
             } while (sent == SWEEP_BATCH);
             kafkaHealthy = true;
         } catch (RuntimeException e) {
@@ -129,11 +131,40 @@ public class OutboxRelay {
         }
     }
 
-    /** Blocks until these rows are published (used after commit and by tests). */
-    public int publish(List<Long> ids) {
-        return QuarkusTransaction.requiringNew().call(() -> sendLocked(
-                "SELECT id, topic, record_key, headers::text, payload FROM outbox WHERE id = ANY (?) "
-                        + "ORDER BY id FOR UPDATE SKIP LOCKED", ids.toArray(Long[]::new)));
+    /** Locks the oldest forgotten rows (skipping rows others hold), sends them, deletes them. */
+    private int sweepOnce() {
+        List<Outbox.Stored> rows = Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, record_key, headers::text, payload FROM outbox "
+                    + "WHERE created_at < now() - ?::interval ORDER BY id LIMIT " + SWEEP_BATCH + " FOR UPDATE SKIP LOCKED")) {
+                ps.setString(1, settings.outboxSweepMinAge().toMillis() + " milliseconds");
+                List<Outbox.Stored> found = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new Outbox.Stored(rs.getLong(1), new PendingWrites.OutboxRow(rs.getString(2), rs.getString(3),
+                                headers(rs.getString(4)), rs.getBytes(5))));
+                    }
+                }
+                return found;
+            }
+        });
+        send(rows);
+        delete(rows.stream().map(Outbox.Stored::id).toArray(Long[]::new));
+        return rows.size();
+    }
+
+    /**
+     * Publishes committed rows from memory and blocks until Kafka acknowledged them. The rows are
+     * deleted first, in the same transaction: the delete locks them (a sweeper holding one makes
+     * it wait, then find it gone), and only rows this call deleted are sent. If a send fails the
+     * transaction rolls back and the rows stay for the sweeper.
+     */
+    public int publish(List<Outbox.Stored> rows) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Set<Long> owned = delete(rows.stream().map(Outbox.Stored::id).toArray(Long[]::new));
+            List<Outbox.Stored> mine = rows.stream().filter(r -> owned.contains(r.id())).toList();
+            send(mine);
+            return mine.size();
+        });
     }
 
     /** Drains the after-commit queue (graceful shutdown). */
@@ -146,50 +177,58 @@ public class OutboxRelay {
         }
     }
 
-    private int sendLocked(String sql, Object parameter) {
+    private Set<Long> delete(Long[] ids) {
+        if (ids.length == 0) {
+            return Set.of();
+        }
         return Jdbc.with(dataSource, c -> {
-            List<Long> sentIds = new ArrayList<>();
-            List<Future<RecordMetadata>> acks = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                if (parameter instanceof Long[] ids) {
-                    ps.setArray(1, c.createArrayOf("bigint", ids));
-                } else {
-                    ps.setString(1, (String) parameter);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox WHERE id = ANY (?) RETURNING id")) {
+                delete.setArray(1, c.createArrayOf("bigint", ids));
+                Set<Long> deleted = new HashSet<>();
+                try (ResultSet rs = delete.executeQuery()) {
                     while (rs.next()) {
-                        if (rs.getString(2).startsWith(REDIS_DESTINATION)) {
-                            // Pushed before the row is deleted: a crash in between pushes the job twice,
-                            // and the consumer's idempotent claim drops the second copy.
-                            redis.get().list(String.class).lpush(rs.getString(2).substring(REDIS_DESTINATION.length()),
-                                    new String(rs.getBytes(5), StandardCharsets.UTF_8));
-                            sentIds.add(rs.getLong(1));
-                            continue;
-                        }
-                        ProducerRecord<String, byte[]> record = new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getBytes(5));
-                        headers(rs.getString(4)).forEach((k, v) -> record.headers()
-                                .add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
-                        acks.add(producer().send(record));
-                        sentIds.add(rs.getLong(1));
+                        deleted.add(rs.getLong(1));
                     }
                 }
+                return deleted;
             }
-            if (sentIds.isEmpty()) {
-                return 0;
-            }
-            for (Future<RecordMetadata> ack : acks) {
-                try {
-                    ack.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new TransientFailure("Kafka did not acknowledge an outbox record", e);
-                }
-            }
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox WHERE id = ANY (?)")) {
-                delete.setArray(1, c.createArrayOf("bigint", sentIds.toArray()));
-                delete.executeUpdate();
-            }
-            return sentIds.size();
         });
+    }
+
+    /** Sends the rows and waits for every acknowledgement; throws if one is missing. */
+    private void send(List<Outbox.Stored> rows) {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        for (Outbox.Stored stored : rows) {
+            PendingWrites.OutboxRow row = stored.row();
+            if (row.topic().startsWith(REDIS_DESTINATION)) {
+                // Pushed before the row is deleted for good: a crash in between pushes the job twice,
+                // and the consumer's idempotent claim drops the second copy.
+                pushJob(row.topic().substring(REDIS_DESTINATION.length()), new String(row.payload(), StandardCharsets.UTF_8));
+                continue;
+            }
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
+            row.headers().forEach((k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+            acks.add(producer().send(record));
+        }
+        for (Future<RecordMetadata> ack : acks) {
+            try {
+                ack.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new TransientFailure("Kafka did not acknowledge an outbox record", e);
+            }
+        }
+    }
+
+    /**
+     * Pushes a job and a wake-up token: idle queue consumers block on the tokens of all their
+     * queues at once, so a job is taken as soon as it lands, whatever its priority. The token
+     * list is capped (a busy fleet that never blocks does not let tokens pile up).
+     */
+    private void pushJob(String list, String job) {
+        var lists = redis.get().list(String.class);
+        lists.lpush(list, job);
+        lists.lpush(list + WAKE_SUFFIX, "1");
+        lists.ltrim(list + WAKE_SUFFIX, 0, WAKE_TOKENS_MAX - 1);
     }
 
     /** Keeps exflow_outbox_backlog current: a growing backlog means Kafka is not taking our events. */

@@ -32,15 +32,15 @@ public final class PendingWrites {
     /**
      * Writes everything held, in the caller's transaction, and forgets it.
      *
-     * @return the ids of the outbox rows written, for the relay to publish after commit
+     * @return the outbox rows written, for the relay to publish after commit
      */
-    public List<Long> flush(Outbox outbox, Timeline timeline) {
-        List<Long> ids = outboxRows.isEmpty() ? List.of() : outbox.appendAll(outboxRows);
+    public List<Outbox.Stored> flush(Outbox outbox, Timeline timeline) {
+        List<Outbox.Stored> stored = outboxRows.isEmpty() ? List.of() : outbox.appendAll(outboxRows);
         if (!timelineEntries.isEmpty()) {
             timeline.appendAll(timelineEntries);
         }
         outboxRows.clear();
         timelineEntries.clear();
-        return ids;
+        return stored;
     }
 }

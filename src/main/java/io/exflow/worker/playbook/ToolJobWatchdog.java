@@ -8,6 +8,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.exflow.domain.ExceptionRecord;
+import io.exflow.runtime.Emission;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.config.WorkerRole;
@@ -72,8 +73,8 @@ public class ToolJobWatchdog {
             if (record == null || run == null || record.state.closed()) {
                 continue;
             }
-            publisher.publishToQueue(EventKind.TOOL_JOB, runner.queueFor(record.severity), WorkerRole.PLAYBOOK.id(),
-                    record.tenantId, record.id, null, null, runner.currentJob(record, run));
+            publisher.publish(Emission.of(EventKind.TOOL_JOB, runner.currentJob(record, run)).about(record.tenantId, record.id)
+                    .by(WorkerRole.PLAYBOOK.id()).toQueue(runner.queueFor(record.severity)));
             run.updatedAt = java.time.Instant.now();
         }
         return overdueRuns.size();

@@ -23,6 +23,7 @@ import io.exflow.domain.events.SlaAlert;
 import io.exflow.domain.events.SlaAlert.Kind;
 import io.exflow.packs.LoadedPacks;
 import io.exflow.packs.TenantPack;
+import io.exflow.runtime.Emission;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.delivery.Jdbc;
 import io.exflow.runtime.event.EventEnvelope;
@@ -160,8 +161,9 @@ public final class SlaScanner {
         if (!marked) {
             return null; // another replica's committed (or committing) marker: its alert, not ours
         }
-        EventEnvelope alert = publisher.publish(EventKind.SLA_ALERT, ACTOR, candidate.tenantId(), candidate.id(), null, null,
-                new SlaAlert(kind, candidate.severity(), candidate.deadline(), candidate.now(), escalate));
+        EventEnvelope alert = publisher.publish(Emission.of(EventKind.SLA_ALERT,
+                new SlaAlert(kind, candidate.severity(), candidate.deadline(), candidate.now(), escalate))
+                .about(candidate.tenantId(), candidate.id()).by(ACTOR));
         Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE sla_alert SET event_id = ? WHERE exception_id = ? AND kind = ?")) {
                 ps.setObject(1, alert.id());
@@ -194,11 +196,11 @@ public final class SlaScanner {
             // The row is locked by this transaction and was open when claimed: anything else is a bug.
             throw new IllegalStateException("exception " + candidate.id() + " was closed while locked by the SLA scan");
         }
-        publisher.publish(EventKind.EXCEPTION_CLOSED, ACTOR, candidate.tenantId(), candidate.id(), null,
-                cause.id().toString(),
+        publisher.publish(Emission.of(EventKind.EXCEPTION_CLOSED,
                 new Closed(ExceptionState.ESCALATED.name(), reason, candidate.exceptionType(), candidate.severity(),
                         candidate.playbookId(), false, candidate.toolsUsed(), candidate.ingestedAt(), candidate.now(),
-                        candidate.deadline()));
+                        candidate.deadline()))
+                .about(candidate.tenantId(), candidate.id()).by(ACTOR).causedBy(null, cause.id().toString()));
     }
 
     private List<String> tools(String json) {

@@ -1,0 +1,55 @@
+package io.exflow.runtime.delivery;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+
+/**
+ * Hands committed outbox rows to the relay — the one place where "after commit" happens. The
+ * delivery engine calls {@link #committed} once its transaction returned; code that writes
+ * events inside a transaction it does not own (the api, the SLA monitor) uses {@link #onCommit}.
+ */
+@ApplicationScoped
+public class AfterCommit {
+    private final OutboxRelay relay;
+    private final TransactionSynchronizationRegistry transactions;
+
+    public AfterCommit(OutboxRelay relay, TransactionSynchronizationRegistry transactions) {
+        this.relay = relay;
+        this.transactions = transactions;
+    }
+
+    /** The transaction that wrote these rows has committed: publish them now. */
+    public void committed(List<Outbox.Stored> rows) {
+        relay.publishSoon(rows);
+    }
+
+    /** Publishes these rows when the current transaction commits (nothing if it rolls back). */
+    public void onCommit(List<Outbox.Stored> rows) {
+        Object key = AfterCommit.class;
+        @SuppressWarnings("unchecked")
+        List<Outbox.Stored> held = (List<Outbox.Stored>) transactions.getResource(key);
+        if (held == null) {
+            List<Outbox.Stored> fresh = new ArrayList<>();
+            transactions.putResource(key, fresh);
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        committed(fresh);
+                    }
+                }
+            });
+            held = fresh;
+        }
+        held.addAll(rows);
+    }
+}
