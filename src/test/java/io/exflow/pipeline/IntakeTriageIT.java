@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
 import io.exflow.runtime.WorkerRuntime;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.delivery.DeliveryEngine;
-import io.exflow.runtime.delivery.FaultInjector;
+import io.exflow.runtime.delivery.AfterCommit;
+import io.exflow.runtime.delivery.Outbox;
+import io.exflow.runtime.delivery.OutboxRelay;
 import io.exflow.runtime.delivery.InboundRecord;
 import io.exflow.runtime.delivery.Subscriber;
 import io.exflow.testing.Db;
@@ -39,6 +41,7 @@ import io.exflow.testing.TestKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -58,7 +61,9 @@ class IntakeTriageIT {
     @Inject
     ExflowSettings settings;
     @Inject
-    FaultInjector faults;
+    OutboxRelay relay;
+    @Inject
+    jakarta.transaction.TransactionSynchronizationRegistry transactions;
     @Inject
     WorkerRuntime runtime;
     @Inject
@@ -73,13 +78,11 @@ class IntakeTriageIT {
     @BeforeEach
     void setUp() {
         db = new Db(dataSource);
-        faults.disarmAll();
         runtime.start();
     }
 
     @AfterEach
     void tearDown() {
-        faults.disarmAll();
         runtime.start();
     }
 
@@ -316,10 +319,30 @@ class IntakeTriageIT {
 
     // ---- crashes and restarts -----------------------------------------------------------
 
+    /**
+     * The process "dies" right after its first commit: the hand-off to the relay throws, so nothing
+     * is published and the consumer does not commit the offset (as if the process were gone).
+     */
+    static final class DiesAfterFirstCommit extends AfterCommit {
+        private final java.util.concurrent.atomic.AtomicBoolean died = new java.util.concurrent.atomic.AtomicBoolean();
+
+        DiesAfterFirstCommit(OutboxRelay relay, jakarta.transaction.TransactionSynchronizationRegistry transactions) {
+            super(relay, transactions);
+        }
+
+        @Override
+        public void committed(List<Outbox.Stored> rows) {
+            if (died.compareAndSet(false, true)) {
+                throw new IllegalStateException("process died after commit, before publish (simulated)");
+            }
+            super.committed(rows);
+        }
+    }
+
     @Test
     void crashBetweenCommitAndPublishLosesNothing() {
         double duplicatesBefore = counter("exflow.duplicates.skipped", "worker", "exflow-intake");
-        faults.arm(FaultInjector.Point.AFTER_COMMIT_BEFORE_PUBLISH, 1);
+        QuarkusMock.installMockForType(new DiesAfterFirstCommit(relay, transactions), AfterCommit.class);
         UUID id = ingest("acme-bank", settlement(900, ""));
         // The commit happened, the publish did not: the sweeper must publish the outbox row,
         // and the redelivered record (its offset was never committed) must be a duplicate.

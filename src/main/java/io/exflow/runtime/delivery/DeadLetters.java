@@ -26,19 +26,16 @@ public class DeadLetters {
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
-    private final Outbox outbox;
     private final ExflowSettings settings;
     private final RetrySchedule retries;
     private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> HEADERS =
             new com.fasterxml.jackson.core.type.TypeReference<>() {
             };
 
-    public DeadLetters(DataSource dataSource, ObjectMapper mapper, Outbox outbox, ExflowSettings settings,
-            RetrySchedule retries) {
+    public DeadLetters(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, RetrySchedule retries) {
         this.retries = retries;
         this.dataSource = dataSource;
         this.mapper = mapper;
-        this.outbox = outbox;
         this.settings = settings;
     }
 
@@ -46,8 +43,14 @@ public class DeadLetters {
     public record Identity(UUID eventId, String eventType, String tenantId, UUID exceptionId) {
     }
 
-    /** @return the outbox id of the dead-letter topic record, or -1 if this record was already pending */
-    public long add(String consumer, InboundRecord record, Identity identity, ReasonCode reason, String error, int attempts) {
+    /**
+     * Stores the dead letter and adds its copy for the dead-letter topic to {@code pending}
+     * (written with the caller's transaction).
+     *
+     * @return false if this record was already a pending dead letter
+     */
+    public boolean add(String consumer, InboundRecord record, Identity identity, ReasonCode reason, String error, int attempts,
+            PendingWrites pending) {
         String cutError = error == null ? "" : error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error;
         Long id = Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO dead_letter (consumer, topic, kafka_partition, "
@@ -74,7 +77,7 @@ public class DeadLetters {
             }
         });
         if (id == null) {
-            return -1;
+            return false;
         }
         Map<String, String> headers = new LinkedHashMap<>(record.headers());
         headers.put("exflow_dl_id", id.toString());
@@ -83,8 +86,9 @@ public class DeadLetters {
         headers.put("exflow_dl_error", cutError.length() > 500 ? cutError.substring(0, 500) : cutError);
         headers.put("exflow_dl_attempts", Integer.toString(attempts));
         headers.put("exflow_dl_source_topic", record.topic());
-        return outbox.append(settings.topics().deadletter(), record.key(), headers,
-                record.value() == null ? new byte[0] : record.value());
+        pending.add(new PendingWrites.OutboxRow(settings.topics().deadletter(), record.key(), headers,
+                record.value() == null ? new byte[0] : record.value()));
+        return true;
     }
 
     /**

@@ -15,7 +15,8 @@ final class UnitOfWork {
     record Counted(String eventType, Outcome outcome, String deadLetterReason, Duration took) {
     }
 
-    final List<Long> outboxIds = new ArrayList<>();
+    /** Outbox rows written by the transaction, published once it committed. */
+    final List<Outbox.Stored> written = new ArrayList<>();
     final PendingWrites pending = new PendingWrites();
     final List<Counted> outcomes = new ArrayList<>();
 

@@ -21,7 +21,6 @@ import org.jboss.logging.Logger;
 
 import io.exflow.runtime.delivery.DeliveryEngine;
 import io.exflow.runtime.delivery.FailureClassifier;
-import io.exflow.runtime.delivery.FaultInjector;
 import io.exflow.runtime.delivery.InboundRecord;
 import io.exflow.runtime.delivery.Subscriber;
 import io.exflow.runtime.metrics.ExflowMetrics;
@@ -30,8 +29,8 @@ import io.exflow.runtime.metrics.ExflowMetrics;
  * One Kafka consumer for one subscriber, on its own thread: poll, hand the batch to the
  * delivery engine, and commit the batch's offsets only after the engine returns (every
  * outcome durable) — asynchronously, and synchronously when partitions are handed over or
- * the loop stops. If the engine stalls (database unreachable) or the process "crashes"
- * (injected fault), the consumer seeks back to the uncommitted offsets and tries again after
+ * the loop stops. If the engine stalls (database unreachable) or fails after a commit, the
+ * consumer seeks back to the uncommitted offsets and tries again after
  * a growing pause — nothing is skipped and the partition is not committed past it.
  */
 public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
@@ -116,9 +115,9 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     stalled = false;
                     pause = Duration.ofMillis(200);
                 } catch (RuntimeException e) {
-                    // Stalled engine, injected crash, or a failed commit: the batch will come again;
+                    // Stalled engine or a failure after commit: the batch will come again;
                     // what did commit is recognised then as duplicates.
-                    stalled = !(e instanceof FaultInjector.Crash);
+                    stalled = true;
                     LOG.warnf("%s: batch of %d not committed, redelivering after %d ms: %s", subscriber.consumer(),
                             batch.size(), pause.toMillis(), FailureClassifier.describe(e));
                     seekBack(c, polled);

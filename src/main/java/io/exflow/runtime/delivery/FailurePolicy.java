@@ -1,0 +1,104 @@
+package io.exflow.runtime.delivery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jboss.logging.Logger;
+
+import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.metrics.ExflowMetrics.Outcome;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What happens to a record that failed, inside the transaction that records it: a permanent
+ * failure is dead-lettered at once; anything else gets a durable retry with backoff, until the
+ * event type's attempt limit, and is then dead-lettered RETRIES_EXHAUSTED.
+ */
+@ApplicationScoped
+public class FailurePolicy {
+    private static final Logger LOG = Logger.getLogger(FailurePolicy.class);
+
+    private final ExflowSettings settings;
+    private final RetrySchedule retries;
+    private final DeadLetters deadLetters;
+
+    public FailurePolicy(ExflowSettings settings, RetrySchedule retries, DeadLetters deadLetters) {
+        this.settings = settings;
+        this.retries = retries;
+        this.deadLetters = deadLetters;
+    }
+
+    /** Records a retry or a dead letter for {@code record}, whose own transaction rolled back. */
+    void recordFailure(Subscriber subscriber, InboundRecord record, EventEnvelope event, RuntimeException failure,
+            UnitOfWork work) {
+        DeadLetters.Identity identity = identityOf(record, event);
+        int attempts = record.priorAttempts() + 1;
+        PermanentFailure permanent = FailureClassifier.permanentCause(failure);
+        if (permanent != null) {
+            deadLetter(subscriber, record, identity, permanent.reason(), permanent.getMessage(), work);
+            return;
+        }
+        String error = FailureClassifier.describe(failure);
+        if (attempts >= settings.retry().maxAttemptsFor(identity.eventType())) {
+            deadLetter(subscriber, record, identity, ReasonCode.RETRIES_EXHAUSTED,
+                    "gave up after " + attempts + " attempts: " + error, work);
+            return;
+        }
+        Instant next = Instant.now().plus(Backoff.delay(attempts, settings.retry().initialBackoff(), settings.retry().maxBackoff()));
+        if (record.retryRowId() == null) {
+            retries.add(subscriber.consumer(), record, identity.eventId(), identity.eventType(), attempts, error, next,
+                    RetrySchedule.Origin.RETRY, null);
+        } else {
+            retries.reschedule(record.retryRowId(), attempts, error, next);
+        }
+        LOG.infof("retry %d of event %s for %s scheduled at %s: %s", attempts, identity.eventId(), subscriber.consumer(), next, error);
+        work.count(identity.eventType(), Outcome.RETRY_SCHEDULED, Duration.ZERO);
+    }
+
+    /** Dead-letters a record the checks rejected. */
+    void reject(Subscriber subscriber, CheckedRecord rejected, UnitOfWork work) {
+        deadLetter(subscriber, rejected.record(), identityOf(rejected.record(), rejected.event()), rejected.rejected().reason(),
+                rejected.rejected().getMessage(), work);
+    }
+
+    private void deadLetter(Subscriber subscriber, InboundRecord record, DeadLetters.Identity identity, ReasonCode reason,
+            String error, UnitOfWork work) {
+        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, record.priorAttempts() + 1,
+                work.pending);
+        if (record.retryRowId() != null) {
+            retries.remove(record.retryRowId());
+        }
+        if (!added) {
+            work.count(identity.eventType(), Outcome.DUPLICATE, Duration.ZERO);
+            return;
+        }
+        work.countDeadLetter(identity.eventType(), reason);
+        if (reason != ReasonCode.TENANT_REJECTED && identity.exceptionId() != null && identity.tenantId() != null) {
+            work.pending.add(new PendingWrites.TimelineEntry(identity.exceptionId(), identity.tenantId(), identity.eventId(),
+                    "exflow.deadletter", subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumer())));
+        }
+        LOG.warnf("dead-lettered record %s/%s/%s for %s: %s %s", record.topic(), record.partition(), record.offset(),
+                subscriber.consumer(), reason, error);
+    }
+
+    /** Best-effort identity for a dead letter, from the decoded event or whatever headers can be read. */
+    private static DeadLetters.Identity identityOf(InboundRecord record, EventEnvelope event) {
+        if (event != null) {
+            return new DeadLetters.Identity(event.id(), event.type(), event.tenantId(), event.exceptionId());
+        }
+        UUID id = uuidOrNull(record.header("ce_id"));
+        return new DeadLetters.Identity(id == null ? record.syntheticId() : id, record.header("ce_type"),
+                record.header("ce_tenantid"), uuidOrNull(record.header("ce_exceptionid")));
+    }
+
+    private static UUID uuidOrNull(String s) {
+        try {
+            return s == null ? null : UUID.fromString(s.trim());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

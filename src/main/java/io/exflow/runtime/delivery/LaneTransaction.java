@@ -1,0 +1,129 @@
+package io.exflow.runtime.delivery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+import org.jboss.logging.MDC;
+
+import io.exflow.runtime.EventHandler;
+import io.exflow.runtime.EventPublisher;
+import io.exflow.runtime.event.EventEnvelope;
+import io.exflow.runtime.metrics.ExflowMetrics;
+import io.exflow.runtime.metrics.ExflowMetrics.Outcome;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The transaction scope of a lane: inside one PostgreSQL transaction, rejected records are
+ * dead-lettered, records behind a pending retry of their key are parked, the rest are claimed
+ * with one statement, their handlers load what they need with one statement each, and run; the
+ * outbox and timeline rows are written in one batch per table just before commit. After commit
+ * the outcomes are counted and the outbox rows handed to the relay.
+ */
+@ApplicationScoped
+public class LaneTransaction {
+    private final IdempotencyClaims claims;
+    private final RetrySchedule retries;
+    private final FailurePolicy failures;
+    private final EventPublisher publisher;
+    private final Outbox outbox;
+    private final Timeline timeline;
+    private final AfterCommit afterCommit;
+    private final ExflowMetrics metrics;
+
+    public LaneTransaction(IdempotencyClaims claims, RetrySchedule retries, FailurePolicy failures, EventPublisher publisher,
+            Outbox outbox, Timeline timeline, AfterCommit afterCommit, ExflowMetrics metrics) {
+        this.claims = claims;
+        this.retries = retries;
+        this.failures = failures;
+        this.publisher = publisher;
+        this.outbox = outbox;
+        this.timeline = timeline;
+        this.afterCommit = afterCommit;
+        this.metrics = metrics;
+    }
+
+    /** Runs {@code body} in a new transaction and writes the work's pending outbox and timeline rows before it commits. */
+    <T> T run(UnitOfWork work, Callable<T> body) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            T result = body.call();
+            work.written.addAll(work.pending.flush(outbox, timeline));
+            return result;
+        });
+    }
+
+    /** The records' outcomes, inside the caller's transaction. Handler exceptions propagate. */
+    void handleAll(Subscriber subscriber, List<CheckedRecord> checked, OutsideStep.Prepared prepared, UnitOfWork work) {
+        String consumer = subscriber.consumer();
+        Set<String> waiting = retries.keysWaiting(consumer, checked.stream()
+                .filter(c -> c.accepted() && c.record().retryRowId() == null).map(c -> c.record().key()).distinct().toList());
+        Set<UUID> claimed = new HashSet<>(claims.claimAll(consumer, checked.stream()
+                .filter(c -> c.accepted() && !c.parkedBy(waiting)).map(c -> c.event().id()).toList()));
+        preload(checked, claimed);
+        for (CheckedRecord c : checked) {
+            EventEnvelope event = c.event();
+            if (!c.accepted()) {
+                failures.reject(subscriber, c, work);
+            } else if (c.parkedBy(waiting)) {
+                retries.add(consumer, c.record(), event.id(), event.type(), 0, null, Instant.now(), RetrySchedule.Origin.PARKED, null);
+                work.count(event.type(), Outcome.PARKED, Duration.ZERO);
+            } else if (!claimed.remove(event.id())) { // claimed before, or a second copy within this lane
+                work.count(event.type(), Outcome.DUPLICATE, Duration.ZERO);
+            } else {
+                long started = System.nanoTime();
+                runHandler(subscriber, c, work, prepared.valueFor(event));
+                work.count(event.type(), Outcome.PROCESSED,
+                        Duration.ofNanos(System.nanoTime() - started + prepared.nanosFor(event)));
+            }
+        }
+    }
+
+    /** Each handler loads (and locks) what it needs for all of the lane's claimed events with one statement. */
+    private static void preload(List<CheckedRecord> checked, Set<UUID> claimed) {
+        Map<EventHandler, List<EventEnvelope>> byHandler = new LinkedHashMap<>();
+        for (CheckedRecord c : checked) {
+            if (c.accepted() && claimed.contains(c.event().id())) {
+                byHandler.computeIfAbsent(c.handler(), h -> new ArrayList<>()).add(c.event());
+            }
+        }
+        byHandler.forEach(EventHandler::preload);
+    }
+
+    private void runHandler(Subscriber subscriber, CheckedRecord c, UnitOfWork work, Object prepared) {
+        EventEnvelope event = c.event();
+        MDC.put("tenantId", event.tenantId());
+        MDC.put("exceptionId", event.exceptionId().toString());
+        MDC.put("eventId", event.id().toString());
+        MDC.put("correlationId", event.correlationId());
+        try {
+            c.handler().handle(event, new LaneContext(publisher, subscriber, event, c.record().priorAttempts() + 1, work, prepared));
+        } finally {
+            MDC.remove("tenantId");
+            MDC.remove("exceptionId");
+            MDC.remove("eventId");
+            MDC.remove("correlationId");
+        }
+    }
+
+    /** The transaction committed: count its outcomes and hand its outbox rows to the relay. */
+    void committed(Subscriber subscriber, UnitOfWork work) {
+        for (UnitOfWork.Counted c : work.outcomes) {
+            metrics.outcome(subscriber.consumer(), c.eventType(), c.outcome());
+            if (c.deadLetterReason() != null) {
+                metrics.deadLettered(subscriber.consumer(), c.deadLetterReason());
+            }
+            if (c.outcome() == Outcome.PROCESSED) {
+                metrics.processingTime(subscriber.consumer(), c.eventType(), c.took());
+            }
+        }
+        afterCommit.committed(work.written);
+    }
+}
