@@ -105,6 +105,19 @@ public class ExceptionRecord extends PanacheEntityBase {
         return record;
     }
 
+    /**
+     * Locks the records these events refer to with one statement, in id order (so two
+     * transactions locking overlapping sets cannot deadlock); {@link #lockForUpdate} then finds
+     * them in the persistence context without another round trip.
+     */
+    public static void lockAll(java.util.List<io.exflow.runtime.event.EventEnvelope> events) {
+        java.util.List<java.util.UUID> ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct()
+                .toList();
+        if (ids.size() > 1) {
+            find("id in ?1 order by id", ids).withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).list();
+        }
+    }
+
     @PreUpdate
     void touch() {
         updatedAt = Instant.now();

@@ -20,4 +20,12 @@ public interface EventHandler {
     EventKind consumes();
 
     void handle(EventEnvelope event, HandlerContext context);
+
+    /**
+     * Called once per lane transaction, before {@link #handle} runs for each of these events:
+     * load and lock what they need with one statement per table instead of one per event (the
+     * entities stay in the transaction's persistence context, where {@code handle} finds them).
+     */
+    default void preload(java.util.List<EventEnvelope> events) {
+    }
 }

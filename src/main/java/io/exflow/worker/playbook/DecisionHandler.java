@@ -42,6 +42,12 @@ public class DecisionHandler implements EventHandler {
     }
 
     @Override
+    public void preload(java.util.List<EventEnvelope> events) {
+        ExceptionRecord.lockAll(events);
+        PlaybookRun.loadAll(events);
+    }
+
+    @Override
     public void handle(EventEnvelope event, HandlerContext context) {
         Decided decided = mapper.convertValue(event.data(), Decided.class);
         if (decided == null || decided.decision() == null) {

@@ -64,4 +64,12 @@ public class PlaybookRun extends PanacheEntityBase {
     void touch() {
         updatedAt = Instant.now();
     }
+
+    /** Loads the runs of these events' exceptions with one statement (see {@link io.exflow.runtime.EventHandler#preload}). */
+    static void loadAll(java.util.List<io.exflow.runtime.event.EventEnvelope> events) {
+        java.util.List<UUID> ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct().toList();
+        if (ids.size() > 1) {
+            list("exceptionId in ?1", ids);
+        }
+    }
 }

@@ -42,6 +42,12 @@ public class ToolResultHandler implements EventHandler {
     }
 
     @Override
+    public void preload(java.util.List<EventEnvelope> events) {
+        ExceptionRecord.lockAll(events);
+        PlaybookRun.loadAll(events);
+    }
+
+    @Override
     public void handle(EventEnvelope event, HandlerContext context) {
         ToolResult result = mapper.convertValue(event.data(), ToolResult.class);
         if (result == null || result.jobId() == null) {

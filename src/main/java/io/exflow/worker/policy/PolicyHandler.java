@@ -40,6 +40,11 @@ public class PolicyHandler implements EventHandler {
     }
 
     @Override
+    public void preload(java.util.List<EventEnvelope> events) {
+        ExceptionRecord.lockAll(events);
+    }
+
+    @Override
     public void handle(EventEnvelope event, HandlerContext context) {
         ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
         if (record.state != ExceptionState.TRIAGED) {

@@ -2,9 +2,6 @@ package io.exflow.worker.triage;
 
 import java.time.Instant;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
@@ -26,11 +23,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class TriageHandler implements EventHandler {
     private final Packs packs;
-    private final ObjectMapper mapper;
 
-    public TriageHandler(Packs packs, ObjectMapper mapper) {
+    public TriageHandler(Packs packs) {
         this.packs = packs;
-        this.mapper = mapper;
     }
 
     @Override
@@ -49,6 +44,11 @@ public class TriageHandler implements EventHandler {
     }
 
     @Override
+    public void preload(java.util.List<EventEnvelope> events) {
+        ExceptionRecord.lockAll(events);
+    }
+
+    @Override
     public void handle(EventEnvelope event, HandlerContext context) {
         ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
         if (record.state != ExceptionState.NORMALIZED) {
@@ -57,8 +57,8 @@ public class TriageHandler implements EventHandler {
         }
         TenantPack tenant = packs.tenant(record.tenantId);
         DomainPack domain = packs.domainOf(tenant);
-        Classification severity = SeverityClassifier.classify(record.exceptionType, record.amount, attributes(record),
-                domain, tenant);
+        Classification severity = SeverityClassifier.classify(record.exceptionType, record.amount,
+                event.data().path("attributes"), domain, tenant);
         Instant deadline = SlaCalculator.deadline(record.ingestedAt, severity.severity(), tenant);
         Instant imminent = SlaCalculator.imminentAt(record.ingestedAt, deadline, tenant.slaImminentThreshold());
 
@@ -70,13 +70,5 @@ public class TriageHandler implements EventHandler {
 
         context.emit(EventKind.EXCEPTION_TRIAGED, new Triaged(record.exceptionType, record.severity, severity.source(),
                 severity.ruleId(), deadline, imminent));
-    }
-
-    private JsonNode attributes(ExceptionRecord record) {
-        try {
-            return mapper.readTree(record.payload).path("attributes");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored payload of " + record.id + " is not JSON", e);
-        }
     }
 }
