@@ -121,6 +121,9 @@ final class PackValidator {
             if (tool.timeoutMs() <= 0) {
                 fail(at + ".timeoutMs", "must be > 0");
             }
+            if (tool.maxConcurrency() != null && tool.maxConcurrency() <= 0) {
+                fail(at + ".maxConcurrency", "must be > 0 when present");
+            }
             if (!required(at + ".mode", tool.mode())) {
                 continue;
             }

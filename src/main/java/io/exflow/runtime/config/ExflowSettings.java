@@ -38,7 +38,8 @@ public record ExflowSettings(
         String redisKeyPrefix,
         ToolQueues toolQueues,
         Duration toolVisibilityTimeout,
-        long toolSimulateSeed) {
+        long toolSimulateSeed,
+        int toolMaxConcurrentCalls) {
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String normal, String low) {
@@ -123,7 +124,8 @@ public record ExflowSettings(
                 new ToolQueues(r.queue("high", "TOOL_QUEUE_HIGH"), r.queue("default", "TOOL_QUEUE_DEFAULT"),
                         r.queue("low", "TOOL_QUEUE_LOW")),
                 r.duration("exflow.tool.visibility-timeout", "TOOL_VISIBILITY_TIMEOUT"),
-                r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"));
+                r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"),
+                r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000));
         if (!r.problems.isEmpty()) {
             throw new IllegalStateException("exflow cannot start:\n  - " + String.join("\n  - ", r.problems));
         }

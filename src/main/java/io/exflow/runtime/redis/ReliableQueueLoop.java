@@ -20,6 +20,7 @@ import io.exflow.runtime.WorkerLoop;
 import io.exflow.runtime.delivery.DeliveryEngine;
 import io.exflow.runtime.delivery.FailureClassifier;
 import io.exflow.runtime.delivery.InboundRecord;
+import io.exflow.runtime.delivery.OutboxRelay;
 import io.exflow.runtime.delivery.Subscriber;
 import io.exflow.runtime.event.CloudEventCodec;
 import io.exflow.runtime.metrics.ExflowMetrics;
@@ -35,18 +36,18 @@ import io.quarkus.redis.datasource.list.Position;
  * keeps a heartbeat key alive; any worker returns the processing lists of workers whose
  * heartbeat expired (the visibility timeout) to the front of their queues. Queues are taken
  * in priority order, but on a weighted rotation (4 high : 2 default : 1 low) so a stream of
- * urgent jobs cannot starve the low queue.
+ * urgent jobs cannot starve the low queue. An idle loop blocks on the queues' wake-up tokens
+ * (pushed with each job by the outbox relay), so it wakes for a job on any queue at once.
  */
 public final class ReliableQueueLoop implements WorkerLoop {
     private static final Logger LOG = Logger.getLogger(ReliableQueueLoop.class);
     private static final int[] ROTATION = {0, 0, 0, 0, 1, 1, 2};
     /**
-     * How long an idle loop blocks (BLMOVE) on the queue whose turn it is. BLMOVE watches one list,
-     * so a job pushed to another queue meanwhile waits out the block: with 1 s, the benchmark saw
-     * idle-time tool steps wait ~0.5 s on average (most jobs are on the default queue, most turns
-     * are the high queue's). 100 ms bounds that wait at the cost of ~10 empty polls/s per idle loop.
+     * How long an idle loop waits for a wake-up token before looking at its queues anyway (jobs
+     * returned by the reaper or pushed without a token are found then). A job pushed through the
+     * outbox comes with a token, so it is taken as soon as it lands, whatever its queue.
      */
-    private static final Duration BLOCK = Duration.ofMillis(100);
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
     /**
      * Jobs taken per turn when a queue has a backlog: they go through the engine as one batch
      * (one claim transaction, one result transaction) instead of two transactions each. An idle
@@ -56,6 +57,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
     private final Subscriber subscriber;
     private final List<String> queues;
     private final List<String> processing = new ArrayList<>();
+    private final String[] wakeTokens;
     private final RedisDataSource redis;
     private final RedisKeys keys;
     private final DeliveryEngine engine;
@@ -83,6 +85,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
         for (String queue : this.queues) {
             processing.add(queue + ":processing:" + workerId);
         }
+        this.wakeTokens = this.queues.stream().map(q -> q + OutboxRelay.WAKE_SUFFIX).toArray(String[]::new);
     }
 
     @Override
@@ -130,8 +133,20 @@ public final class ReliableQueueLoop implements WorkerLoop {
     private record Taken(int queue, String job) {
     }
 
-    /** Non-blocking pass over all queues starting with {@code first}'s turn, then a short block on it. */
+    /**
+     * The next job: a pass over all queues starting with {@code first}'s turn; if all are empty,
+     * wait for a wake-up token of any of them (or {@link #IDLE_WAIT}) and look again.
+     */
     private Taken takeNext(ListCommands<String, String> lists, int first) {
+        Taken taken = tryTake(lists, first);
+        if (taken != null) {
+            return taken;
+        }
+        lists.blpop(IDLE_WAIT, wakeTokens);
+        return tryTake(lists, first);
+    }
+
+    private Taken tryTake(ListCommands<String, String> lists, int first) {
         for (int i = 0; i < queues.size(); i++) {
             int q = i == 0 ? first : (i <= first ? i - 1 : i);
             String job = lists.lmove(queues.get(q), processing.get(q), Position.RIGHT, Position.LEFT);
@@ -139,8 +154,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 return new Taken(q, job);
             }
         }
-        String job = lists.blmove(queues.get(first), processing.get(first), Position.RIGHT, Position.LEFT, BLOCK);
-        return job == null ? null : new Taken(first, job);
+        return null;
     }
 
     /** The next job (see {@link #takeNext}) and, if its queue has more waiting, up to {@link #TAKE_MAX} in all. */

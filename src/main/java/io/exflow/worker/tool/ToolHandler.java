@@ -1,6 +1,7 @@
 package io.exflow.worker.tool;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +40,10 @@ public class ToolHandler implements PreparingHandler {
     private final ToolExecutions executions;
     private final ExflowSettings settings;
     private final ObjectMapper mapper;
+    private final ToolCalls calls;
 
-    public ToolHandler(Packs packs, ToolExecutions executions, ExflowSettings settings, ObjectMapper mapper) {
+    public ToolHandler(Packs packs, ToolExecutions executions, ExflowSettings settings, ObjectMapper mapper, ToolCalls calls) {
+        this.calls = calls;
         this.packs = packs;
         this.executions = executions;
         this.settings = settings;
@@ -87,9 +90,10 @@ public class ToolHandler implements PreparingHandler {
     }
 
     /**
-     * Claims the batch's attempts in one committed transaction, then runs the claimed tools, one
-     * after another, outside any transaction. Jobs that are invalid are left to {@link #handle}
-     * (it dead-letters them); jobs already claimed by some worker get no attempt here.
+     * Claims the batch's attempts in one committed transaction, then runs the claimed tools
+     * concurrently (see {@link ToolCalls}) outside any transaction. Jobs that are invalid are
+     * left to {@link #handle} (it dead-letters them); jobs already claimed by some worker get no
+     * attempt here.
      */
     @Override
     public Map<UUID, Object> prepare(List<EventEnvelope> events) {
@@ -104,15 +108,15 @@ public class ToolHandler implements PreparingHandler {
             }
         }
         Set<String> claimed = executions.claimAll(List.copyOf(valid.values()), WORKER);
-        Map<UUID, Object> attempts = new HashMap<>();
+        List<ToolCalls.Call<UUID>> toRun = new ArrayList<>();
         for (EventEnvelope event : events) {
             ToolExecutions.Claim claim = valid.get(event.id());
             if (claim != null && claimed.contains(claim.job().jobId())) {
-                long started = System.nanoTime();
-                ToolOutcome outcome = run(event, claim.job());
-                attempts.put(event.id(), new Attempt(outcome, (System.nanoTime() - started) / 1_000_000));
+                toRun.add(new ToolCalls.Call<>(event.id(), tool(event, claim.job()), () -> run(event, claim.job())));
             }
         }
+        Map<UUID, Object> attempts = new HashMap<>();
+        calls.runAll(toRun).forEach((eventId, done) -> attempts.put(eventId, new Attempt(done.outcome(), done.tookMs())));
         return attempts;
     }
 

@@ -55,7 +55,7 @@ class ToolModesTest {
 
     ToolDef httpTool(int timeoutMs) {
         return new ToolDef("payments.match", "test", ToolMode.HTTP,
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/tool", timeoutMs, null);
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/tool", timeoutMs, null, null);
     }
 
     ToolJob job(int attempt) {
