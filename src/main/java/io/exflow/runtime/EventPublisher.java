@@ -63,15 +63,20 @@ public class EventPublisher {
                 emission.tenantId(), emission.exceptionId(),
                 emission.correlationId() == null ? emission.exceptionId().toString() : emission.correlationId(),
                 emission.causationId(), kind.schemaVersion(), mapper.valueToTree(emission.data()));
+        Object timelineDetail = emission.timelineDetail() != null ? emission.timelineDetail() : event.data();
         if (emission.queue() == null) {
+            byte[] data = codec.dataBytes(event);
             pending.add(new PendingWrites.OutboxRow(kind.topic().name(settings.topics()), event.partitionKey(), codec.headers(event),
-                    codec.dataBytes(event)));
+                    data));
+            if (emission.timelineDetail() == null) {
+                timelineDetail = new PendingWrites.SerializedJson(data); // the same JSON: serialize it once
+            }
         } else {
             pending.add(new PendingWrites.OutboxRow(OutboxRelay.REDIS_DESTINATION + redisKeys.key(emission.queue()),
                     event.partitionKey(), Map.of(), codec.structured(event)));
         }
         pending.add(new PendingWrites.TimelineEntry(event.exceptionId(), event.tenantId(), event.id(), event.type(),
-                emission.actor(), emission.timelineDetail() != null ? emission.timelineDetail() : event.data()));
+                emission.actor(), timelineDetail));
         return event;
     }
 }

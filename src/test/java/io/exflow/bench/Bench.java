@@ -108,8 +108,13 @@ public final class Bench {
                 sampler.start();
                 OUT.printf("    warm-up: %d exceptions%n", s.warmup);
                 saturate(load, db, s.warmup, "warm-up", null);
+                boolean profile = "1".equals(System.getenv("BENCH_PROFILE"));
+                if (profile) {
+                    Profile.start(procs.get(0).pid(), "saturation");
+                }
                 for (int run = 1; run <= s.runs; run++) {
                     Map<String, double[]> before = Metrics.scrape(http, procs);
+                    long commitsBefore = db.commits();
                     long processedBefore = db.count("SELECT count(*) FROM processed_event");
                     List<Long> pids = procs.stream().map(AppProcess::pid).toList();
                     Map<String, Double> cpuBefore = CpuSampler.snapshot(pids);
@@ -117,12 +122,25 @@ public final class Bench {
                     r.cpu = CpuSampler.perException(cpuBefore, CpuSampler.snapshot(pids), s.saturationCount);
                     r.stageTimes = Metrics.delta(before, Metrics.scrape(http, procs));
                     r.dbEventsPerException = (db.count("SELECT count(*) FROM processed_event") - processedBefore) / (double) s.saturationCount;
+                    r.dbCommitsPerException = (db.commits() - commitsBefore) / (double) s.saturationCount;
                     d.saturation.add(r);
                 }
                 results.eventBytes = load.bytes.get() / (double) Math.max(1, load.sent);
+                if (profile) {
+                    d.profiles.put("saturation", Profile.stop(procs.get(0).pid(), "saturation",
+                            s.outDir.resolve(deployment + "-saturation.jfr")));
+                }
                 for (int rate : s.loads) {
+                    boolean profiled = profile && rate == s.loads.get(0);
+                    if (profiled) {
+                        Profile.start(procs.get(0).pid(), "load");
+                    }
                     Results.Run r = offered(load, db, rate, s.loadSeconds);
                     d.fixedLoads.put(rate, r);
+                    if (profiled) {
+                        d.profiles.put(rate + "/s", Profile.stop(procs.get(0).pid(), "load",
+                                s.outDir.resolve(deployment + "-" + rate + ".jfr")));
+                    }
                 }
                 sampler.stop();
                 for (AppProcess p : procs) {
@@ -447,6 +465,12 @@ public final class Bench {
                 rs.next();
                 return rs.getLong(1);
             }
+        }
+
+        /** Transactions committed in the bench database so far (statistics are flushed within a second). */
+        long commits() throws Exception {
+            Thread.sleep(1500);
+            return count("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
         }
 
         long closedCount(List<UUID> ids) throws SQLException {

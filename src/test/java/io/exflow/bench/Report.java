@@ -21,12 +21,13 @@ final class Report {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "### Throughput at saturation (%d exceptions, median of %d runs after a %d-exception warm-up)%n%n",
                 s.saturationCount(), s.runs(), s.warmup()));
-        b.append("| deployment | exceptions/s | runs | p50 ms | p99 ms | events handled per exception |\n|---|---|---|---|---|---|\n");
+        b.append("| deployment | exceptions/s | runs | p50 ms | p99 ms | events handled per exception | PostgreSQL commits per exception |\n|---|---|---|---|---|---|---|\n");
         r.deployments.values().forEach(d -> {
             StringBuilder runs = new StringBuilder();
             d.saturation.forEach(x -> runs.append(runs.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", x.throughput)));
-            b.append(String.format(Locale.ROOT, "| %s | **%.0f** | %s | %.0f | %.0f | %.1f |%n", d.name, d.median(x -> x.throughput), runs,
-                    d.median(x -> x.p50), d.median(x -> x.p99), d.median(x -> x.dbEventsPerException)));
+            b.append(String.format(Locale.ROOT, "| %s | **%.0f** | %s | %.0f | %.0f | %.1f | %.1f |%n", d.name, d.median(x -> x.throughput), runs,
+                    d.median(x -> x.p50), d.median(x -> x.p99), d.median(x -> x.dbEventsPerException),
+                    d.median(x -> x.dbCommitsPerException)));
         });
         b.append("\n### End-to-end latency (ingested -> closed) at fixed offered load\n\n");
         b.append("| deployment | offered/s | generator kept/s | achieved/s | exceptions | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -53,6 +54,26 @@ final class Report {
             m.cpu.forEach((k, v) -> b.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f %% |%n", k, v[0], 100 * v[1])));
             b.append(String.format(Locale.ROOT, "| **all** | **%.2f** | 100 %% |%n", totalMs));
             b.append('\n');
+        });
+        r.deployments.values().forEach(d -> {
+            if (d.profiles.isEmpty()) {
+                return;
+            }
+            b.append("### Where exflow's CPU goes (`").append(d.name).append("`, JFR execution samples by the component on top of the stack)\n\n");
+            b.append("| component |");
+            d.profiles.keySet().forEach(phase -> b.append(" ").append(phase).append(" |"));
+            b.append("\n|---|");
+            d.profiles.keySet().forEach(phase -> b.append("---|"));
+            b.append('\n');
+            for (String group : d.profiles.values().iterator().next().samplesByGroup.keySet()) {
+                b.append("| ").append(group).append(" |");
+                d.profiles.values().forEach(p -> b.append(String.format(Locale.ROOT, " %.0f %% |",
+                        100.0 * p.samplesByGroup.getOrDefault(group, 0L) / Math.max(1, p.total))));
+                b.append('\n');
+            }
+            b.append("| samples |");
+            d.profiles.values().forEach(p -> b.append(" ").append(p.total).append(" |"));
+            b.append("\n\n");
         });
         b.append("### Footprint (JVM, ").append(s.javaOpts().isBlank() ? "default JVM options" : "`" + s.javaOpts() + "`").append(")\n\n");
         b.append("| deployment | process | ready s | RSS idle MB | RSS peak under load MB |\n|---|---|---|---|---|\n");

@@ -18,6 +18,8 @@ final class Results {
         double p99;
         double max;
         double dbEventsPerException;
+        /** PostgreSQL transactions committed per exception (pg_stat_database.xact_commit). */
+        double dbCommitsPerException;
         Map<String, Integer> outcomes = Map.of();
         Map<String, double[]> stageTimes = Map.of();
         Map<String, Double> stageArrival = Map.of();
@@ -33,6 +35,8 @@ final class Results {
         final List<Run> saturation = new ArrayList<>();
         final Map<Integer, Run> fixedLoads = new TreeMap<>();
         final List<Footprint> footprint = new ArrayList<>();
+        /** CPU profiles of the first process by phase (BENCH_PROFILE=1). */
+        final Map<String, Profile> profiles = new LinkedHashMap<>();
         long deadLetters;
 
         Deployment(String name) {

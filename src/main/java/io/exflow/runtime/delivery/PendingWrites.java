@@ -15,6 +15,11 @@ public final class PendingWrites {
     public record OutboxRow(String topic, String key, Map<String, String> headers, byte[] payload) {
     }
 
+    /** JSON already serialized (an emitted event's data, written once for its outbox row and its timeline entry). */
+    public record SerializedJson(byte[] utf8) {
+    }
+
+    /** @param detail an object to serialize, or {@link SerializedJson} */
     public record TimelineEntry(UUID exceptionId, String tenantId, UUID eventId, String entryType, String actor, Object detail) {
     }
 

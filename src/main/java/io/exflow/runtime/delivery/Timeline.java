@@ -46,6 +46,9 @@ public class Timeline {
     }
 
     private String json(Object detail) {
+        if (detail instanceof PendingWrites.SerializedJson serialized) {
+            return new String(serialized.utf8(), java.nio.charset.StandardCharsets.UTF_8);
+        }
         try {
             return mapper.writeValueAsString(detail == null ? java.util.Map.of() : detail);
         } catch (JsonProcessingException e) {

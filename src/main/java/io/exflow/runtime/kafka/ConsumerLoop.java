@@ -49,6 +49,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private volatile long lastPollOkNanos = System.nanoTime();
     private volatile boolean stalled;
     private volatile int assignedPartitions;
+    private long nextLagNanos = System.nanoTime();
     /** Next offsets of what was processed, per partition (only touched on the consumer thread). */
     private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
 
@@ -72,10 +73,12 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                     // hand over exactly where we are, so the next owner does not redo committed work
                     commitProcessed(c, revoked);
+                    assignedPartitions = Math.max(0, c.assignment().size() - revoked.size());
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                    assignedPartitions = c.assignment().size();
                 }
             });
             Duration pause = Duration.ofMillis(200);
@@ -215,7 +218,13 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
         }
     }
 
+    /** At most once a second: lag per topic for the metrics, and whether partitions are assigned. */
     private void measureLag(KafkaConsumer<String, byte[]> c) {
+        long now = System.nanoTime();
+        if (now - nextLagNanos < 0) {
+            return;
+        }
+        nextLagNanos = now + 1_000_000_000L;
         assignedPartitions = c.assignment().size();
         Map<String, Long> lagByTopic = new HashMap<>();
         for (TopicPartition tp : c.assignment()) {

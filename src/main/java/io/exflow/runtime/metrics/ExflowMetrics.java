@@ -30,38 +30,44 @@ public class ExflowMetrics {
     private final MeterRegistry registry;
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Map<String, io.micrometer.core.instrument.Meter> meters = new ConcurrentHashMap<>();
 
     public ExflowMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     public void outcome(String worker, String eventType, Outcome outcome) {
-        Counter.builder("exflow.events.processed").description("Records handled, by outcome")
-                .tag("worker", worker).tag("type", safe(eventType)).tag("outcome", outcome.tag())
-                .register(registry).increment();
+        counter("exflow.events.processed", "Records handled, by outcome",
+                "worker", worker, "type", safe(eventType), "outcome", outcome.tag()).increment();
         switch (outcome) {
-            case DUPLICATE -> Counter.builder("exflow.duplicates.skipped").description("Duplicate deliveries acked and skipped")
-                    .tag("worker", worker).register(registry).increment();
-            case RETRY_SCHEDULED -> Counter.builder("exflow.retries.scheduled").description("Durable retries scheduled")
-                    .tag("worker", worker).tag("type", safe(eventType)).register(registry).increment();
+            case DUPLICATE -> counter("exflow.duplicates.skipped", "Duplicate deliveries acked and skipped", "worker", worker)
+                    .increment();
+            case RETRY_SCHEDULED -> counter("exflow.retries.scheduled", "Durable retries scheduled",
+                    "worker", worker, "type", safe(eventType)).increment();
             default -> {
             }
         }
     }
 
     public void deadLettered(String worker, String reason) {
-        Counter.builder("exflow.dead.letters").description("Records dead-lettered, by reason")
-                .tag("worker", worker).tag("reason", reason).register(registry).increment();
+        counter("exflow.dead.letters", "Records dead-lettered, by reason", "worker", worker, "reason", reason).increment();
         if ("TENANT_REJECTED".equals(reason)) {
-            Counter.builder("exflow.tenant.rejections").description("Events rejected by the tenant guard")
-                    .tag("worker", worker).register(registry).increment();
+            counter("exflow.tenant.rejections", "Events rejected by the tenant guard", "worker", worker).increment();
         }
     }
 
     public void processingTime(String worker, String eventType, Duration duration) {
-        Timer.builder("exflow.event.processing").description("Handler time per record, including its transaction share")
+        String key = "exflow.event.processing|" + worker + "|" + eventType;
+        ((Timer) meters.computeIfAbsent(key, k -> Timer.builder("exflow.event.processing")
+                .description("Handler time per record, including its transaction share")
                 .tag("worker", worker).tag("type", safe(eventType)).publishPercentileHistogram()
-                .register(registry).record(duration);
+                .register(registry))).record(duration);
+    }
+
+    /** Meters are looked up once per name and tags, not built again for every record. */
+    private Counter counter(String name, String description, String... tags) {
+        String key = name + "|" + String.join("|", tags);
+        return (Counter) meters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
     }
 
     public AtomicInteger inFlight(String worker) {
