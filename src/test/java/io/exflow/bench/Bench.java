@@ -66,6 +66,10 @@ public final class Bench {
         for (String deployment : s.deployments) {
             runDeployment(deployment);
         }
+        int toolJobs = Integer.parseInt(System.getenv().getOrDefault("BENCH_TOOL_JOBS", "3000"));
+        if (toolJobs > 0) {
+            ApiAndToolPhases.tool(s, results, toolJobs);
+        }
         Limits limits = new Limits(s, results);
         limits.measureAll();
         Report.print(s, results, OUT);
@@ -141,6 +145,9 @@ public final class Bench {
                         d.profiles.put(rate + "/s", Profile.stop(procs.get(0).pid(), "load",
                                 s.outDir.resolve(deployment + "-" + rate + ".jfr")));
                     }
+                }
+                if (deployment.equals("all") && !"0".equals(System.getenv().getOrDefault("BENCH_API", "1"))) {
+                    ApiAndToolPhases.api(s, d, procs.get(0).httpPort, 200);
                 }
                 sampler.stop();
                 for (AppProcess p : procs) {

@@ -27,6 +27,17 @@ final class Results {
         Map<String, double[]> cpu = Map.of();
     }
 
+    /** Ingestion through the api: wrk at saturation, a paced client at a fixed rate. */
+    static final class Api {
+        double saturationRps;
+        double saturationP99Ms;
+        long saturationErrors;
+        int pacedRate;
+        double pacedP50Ms;
+        double pacedP99Ms;
+        long pacedErrors;
+    }
+
     record Footprint(String process, double readySeconds, double idleRssMb, double peakRssMb) {
     }
 
@@ -38,6 +49,7 @@ final class Results {
         /** CPU profiles of the first process by phase (BENCH_PROFILE=1). */
         final Map<String, Profile> profiles = new LinkedHashMap<>();
         long deadLetters;
+        Api api;
 
         Deployment(String name) {
             this.name = name;
@@ -63,6 +75,8 @@ final class Results {
     final Map<String, Deployment> deployments = new LinkedHashMap<>();
     final List<Limit> limits = new ArrayList<>();
     double eventBytes;
+    /** One tool process against a 150 ms tool (0 when not measured). */
+    double toolCallsPerSecond;
 
     Deployment deployment(String name) {
         return deployments.computeIfAbsent(name, Deployment::new);

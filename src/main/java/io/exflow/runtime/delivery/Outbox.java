@@ -16,7 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /** Writes outgoing records to the outbox table in the current transaction. */
 @ApplicationScoped
 public class Outbox {
-    private static final String INSERT = "INSERT INTO outbox (topic, record_key, headers, payload) VALUES (?, ?, ?::jsonb, ?)";
+    private static final String INSERT = "INSERT INTO outbox (topic, record_key, headers, payload) "
+            + "SELECT t, k, h::jsonb, p FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[]) WITH ORDINALITY AS x (t, k, h, p, n) "
+            + "ORDER BY n RETURNING id";
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
@@ -33,26 +35,42 @@ public class Outbox {
     public record Stored(long id, PendingWrites.OutboxRow row) {
     }
 
-    /** Inserts the rows as one JDBC batch; returns them with their ids, in the same order. */
+    /**
+     * Inserts the rows with one statement (arrays unnested in order), so a lane of fifty events
+     * is one statement and one round trip; returns them with their ids, in the same order.
+     */
     public List<Stored> appendAll(List<PendingWrites.OutboxRow> rows) {
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(INSERT, new String[] {"id"})) {
-                for (PendingWrites.OutboxRow row : rows) {
-                    ps.setString(1, row.topic());
-                    ps.setString(2, row.key());
-                    ps.setString(3, json(row.headers()));
-                    ps.setBytes(4, row.payload());
-                    ps.addBatch();
+            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+                int n = rows.size();
+                String[] topics = new String[n];
+                String[] keys = new String[n];
+                String[] headers = new String[n];
+                byte[][] payloads = new byte[n][];
+                for (int i = 0; i < n; i++) {
+                    PendingWrites.OutboxRow row = rows.get(i);
+                    topics[i] = row.topic();
+                    keys[i] = row.key();
+                    headers[i] = json(row.headers());
+                    payloads[i] = row.payload();
                 }
-                ps.executeBatch();
-                List<Stored> stored = new ArrayList<>(rows.size());
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    while (keys.next()) {
-                        stored.add(new Stored(keys.getLong(1), rows.get(stored.size())));
+                ps.setArray(1, c.createArrayOf("text", topics));
+                ps.setArray(2, c.createArrayOf("text", keys));
+                ps.setArray(3, c.createArrayOf("text", headers));
+                ps.setArray(4, c.createArrayOf("bytea", payloads));
+                List<Long> ids = new ArrayList<>(n);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
                     }
                 }
-                if (stored.size() != rows.size()) {
-                    throw new IllegalStateException("outbox insert returned " + stored.size() + " ids for " + rows.size() + " rows");
+                if (ids.size() != n) {
+                    throw new IllegalStateException("outbox insert returned " + ids.size() + " ids for " + n + " rows");
+                }
+                ids.sort(null); // ids are drawn in the order the rows are inserted, which is the given order
+                List<Stored> stored = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    stored.add(new Stored(ids.get(i), rows.get(i)));
                 }
                 return stored;
             }

@@ -26,21 +26,36 @@ public class Timeline {
         appendAll(List.of(new PendingWrites.TimelineEntry(exceptionId, tenantId, eventId, entryType, actor, detail)));
     }
 
-    /** Inserts the entries as one JDBC batch, in order (their ids follow it). */
+    /** Inserts the entries with one statement, in order (their ids follow it). */
     public void appendAll(List<PendingWrites.TimelineEntry> entries) {
         Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO exception_timeline "
-                    + "(exception_id, tenant_id, event_id, event_type, actor, detail) VALUES (?, ?, ?, ?, ?, ?::jsonb)")) {
-                for (PendingWrites.TimelineEntry e : entries) {
-                    ps.setObject(1, e.exceptionId());
-                    ps.setString(2, e.tenantId());
-                    ps.setObject(3, e.eventId());
-                    ps.setString(4, e.entryType());
-                    ps.setString(5, e.actor());
-                    ps.setString(6, json(e.detail()));
-                    ps.addBatch();
+                    + "(exception_id, tenant_id, event_id, event_type, actor, detail) SELECT e, t, ev, ty, a, d::jsonb "
+                    + "FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY "
+                    + "AS x (e, t, ev, ty, a, d, n) ORDER BY n")) {
+                int n = entries.size();
+                Object[] exceptions = new Object[n];
+                String[] tenants = new String[n];
+                Object[] events = new Object[n];
+                String[] types = new String[n];
+                String[] actors = new String[n];
+                String[] details = new String[n];
+                for (int i = 0; i < n; i++) {
+                    PendingWrites.TimelineEntry e = entries.get(i);
+                    exceptions[i] = e.exceptionId();
+                    tenants[i] = e.tenantId();
+                    events[i] = e.eventId();
+                    types[i] = e.entryType();
+                    actors[i] = e.actor();
+                    details[i] = json(e.detail());
                 }
-                return ps.executeBatch();
+                ps.setArray(1, c.createArrayOf("uuid", exceptions));
+                ps.setArray(2, c.createArrayOf("text", tenants));
+                ps.setArray(3, c.createArrayOf("uuid", events));
+                ps.setArray(4, c.createArrayOf("text", types));
+                ps.setArray(5, c.createArrayOf("text", actors));
+                ps.setArray(6, c.createArrayOf("text", details));
+                return ps.executeUpdate();
             }
         });
     }
