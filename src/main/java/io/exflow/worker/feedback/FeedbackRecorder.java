@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.domain.events.Closed;
 import io.exflow.domain.events.SlaAlert;
+import io.exflow.runtime.delivery.AfterCommit;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.delivery.Jdbc;
 import io.exflow.runtime.delivery.PermanentFailure;
@@ -25,9 +26,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
  * Feedback's store: one outcome row per exception ({@code exception_outcome}) and one row per
@@ -41,14 +39,14 @@ public class FeedbackRecorder {
     private final DataSource dataSource;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
-    private final TransactionSynchronizationRegistry transactions;
+    private final AfterCommit afterCommit;
 
     public FeedbackRecorder(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry,
-            TransactionSynchronizationRegistry transactions) {
+            AfterCommit afterCommit) {
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.registry = registry;
-        this.transactions = transactions;
+        this.afterCommit = afterCommit;
     }
 
     <T> T data(EventEnvelope event, Class<T> type) {
@@ -117,7 +115,7 @@ public class FeedbackRecorder {
         String tenant = event.tenantId();
         String outcomeTag = outcome.toLowerCase(Locale.ROOT);
         boolean auto = closed.autoResolved() && "RESOLVED".equals(outcome);
-        afterCommit(() -> {
+        afterCommit.run(() -> {
             Counter.builder("exflow.exceptions.closed").description("Exceptions closed, by tenant and outcome")
                     .tag("tenant", tenant).tag("outcome", outcomeTag).register(registry).increment();
             if (auto) {
@@ -163,7 +161,7 @@ public class FeedbackRecorder {
         }
         String tenant = event.tenantId();
         String kind = alert.kind().name().toLowerCase(Locale.ROOT);
-        afterCommit(() -> Counter.builder("exflow.sla.alerts.recorded").description("SLA alerts recorded by feedback")
+        afterCommit.run(() -> Counter.builder("exflow.sla.alerts.recorded").description("SLA alerts recorded by feedback")
                 .tag("tenant", tenant).tag("kind", kind).register(registry).increment());
         return true;
     }
@@ -189,20 +187,6 @@ public class FeedbackRecorder {
         });
     }
 
-    private void afterCommit(Runnable action) {
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    action.run();
-                }
-            }
-        });
-    }
 
     private String json(Object value) {
         try {
