@@ -5,7 +5,7 @@ import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
 
 /**
- * A worker's business rule for one kind of event. The runtime calls it inside a database
+ * A worker's business rule for one kind of event, declared with {@link Handles}. The runtime calls it inside a database
  * transaction that already holds the idempotency claim and passed the tenant guard; whatever
  * it writes (entities, {@link HandlerContext#emit emitted events}) commits or rolls back
  * together. It throws {@link io.exflow.runtime.delivery.PermanentFailure} for bad data; any
@@ -13,11 +13,23 @@ import io.exflow.runtime.event.EventKind;
  */
 public interface EventHandler {
 
-    /** The role whose processes run this handler. */
-    WorkerRole role();
+    /** The role whose processes run this handler (from {@link Handles}). */
+    default WorkerRole role() {
+        return declaration().role();
+    }
 
-    /** The event kind handled; the runtime subscribes the role to its topic. */
-    EventKind consumes();
+    /** The event kind handled (from {@link Handles}); the runtime subscribes the role to its topic. */
+    default EventKind consumes() {
+        return declaration().event();
+    }
+
+    private Handles declaration() {
+        Handles handles = getClass().getAnnotation(Handles.class);
+        if (handles == null) {
+            throw new IllegalStateException(getClass().getName() + " implements EventHandler without @Handles");
+        }
+        return handles;
+    }
 
     void handle(EventEnvelope event, HandlerContext context);
 

@@ -113,7 +113,7 @@ class ToolQueueIT {
     @Test
     void jobOfAWorkerKilledWhileHoldingItIsReturnedAndExecutedOnce() {
         UUID id = pipeline.settlement(14_000); // MEDIUM severity: the default queue
-        String processing = stealJobIntoDeadWorker(settings.toolQueues().normal(), "dead-worker-1");
+        String processing = stealJobIntoDeadWorker(settings.toolQueues().defaultQueue(), "dead-worker-1");
         assertThat(redis.list(String.class).llen(processing)).isEqualTo(1);
 
         liveWorker = startToolWorker(); // no heartbeat for dead-worker-1: its job goes back and runs
@@ -127,7 +127,7 @@ class ToolQueueIT {
     @Test
     void anAttemptInterruptedMidCallIsNotRunAgainButRetriedAsANewAttempt() {
         UUID id = pipeline.settlement(15_000);
-        String processing = stealJobIntoDeadWorker(settings.toolQueues().normal(), "dead-worker-2");
+        String processing = stealJobIntoDeadWorker(settings.toolQueues().defaultQueue(), "dead-worker-2");
         // The dead worker had claimed the attempt and was calling the tool when it died.
         String job = redis.list(String.class).lrange(processing, 0, 0).get(0);
         String jobId = readJobId(job);
@@ -163,7 +163,7 @@ class ToolQueueIT {
     @Test
     void aJobLostWithRedisIsSentAgainAndEachAttemptRunsOnce() {
         UUID id = pipeline.settlement(17_000);
-        String queue = queue(settings.toolQueues().normal());
+        String queue = queue(settings.toolQueues().defaultQueue());
         await().atMost(Duration.ofSeconds(30)).until(() -> redis.list(String.class).llen(queue) > 0);
         redis.key().del(queue); // what a Redis restart without persistence does to a waiting job
         liveWorker = startToolWorker();
@@ -176,7 +176,7 @@ class ToolQueueIT {
     @Test
     void aSecondCopyOfAFinishedAttemptIsAnsweredWithItsResultNotRunAgain() {
         UUID id = pipeline.settlement(18_000);
-        String queue = queue(settings.toolQueues().normal());
+        String queue = queue(settings.toolQueues().defaultQueue());
         await().atMost(Duration.ofSeconds(30)).until(() -> redis.list(String.class).llen(queue) > 0);
         String job = redis.list(String.class).lrange(queue, 0, 0).get(0);
         redis.list(String.class).lpush(queue, job); // the same job twice (a re-send that was not needed)
@@ -196,7 +196,7 @@ class ToolQueueIT {
      */
     @Test
     void aBatchWithAPoisonJobAmongItRunsEachAttemptOnceAndDeadLettersOnlyThePoison() throws Exception {
-        String queue = queue(settings.toolQueues().normal());
+        String queue = queue(settings.toolQueues().defaultQueue());
         List<UUID> ids = new java.util.ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ids.add(pipeline.settlement(14_100 + i)); // MEDIUM severity: the default queue

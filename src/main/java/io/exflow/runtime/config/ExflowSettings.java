@@ -42,9 +42,9 @@ public record ExflowSettings(
         int toolMaxConcurrentCalls) {
 
     /** The Redis tool queues, highest priority first. */
-    public record ToolQueues(String high, String normal, String low) {
+    public record ToolQueues(String high, String defaultQueue, String low) {
         public List<String> inPriorityOrder() {
-            return List.of(high, normal, low);
+            return List.of(high, defaultQueue, low);
         }
     }
 

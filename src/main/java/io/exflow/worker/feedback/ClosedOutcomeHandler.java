@@ -3,6 +3,7 @@ package io.exflow.worker.feedback;
 import io.exflow.domain.events.Closed;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
@@ -10,21 +11,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /** Feedback: records the outcome of every closed exception, once per exception. */
 @ApplicationScoped
+@Handles(role = WorkerRole.FEEDBACK, event = EventKind.EXCEPTION_CLOSED)
 public class ClosedOutcomeHandler implements EventHandler {
     private final FeedbackRecorder recorder;
 
     public ClosedOutcomeHandler(FeedbackRecorder recorder) {
         this.recorder = recorder;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.FEEDBACK;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.EXCEPTION_CLOSED;
     }
 
     @Override

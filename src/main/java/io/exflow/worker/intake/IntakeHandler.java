@@ -14,6 +14,7 @@ import io.exflow.packs.DomainPack;
 import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.delivery.PermanentFailure;
 import io.exflow.runtime.delivery.ReasonCode;
@@ -28,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@code exflow.exception.normalized}.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.INTAKE, event = EventKind.EXCEPTION_INGESTED)
 public class IntakeHandler implements EventHandler {
     private final Packs packs;
     private final ObjectMapper mapper;
@@ -36,16 +38,6 @@ public class IntakeHandler implements EventHandler {
     public IntakeHandler(Packs packs, ObjectMapper mapper) {
         this.packs = packs;
         this.mapper = mapper;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.INTAKE;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.EXCEPTION_INGESTED;
     }
 
     /** Data of {@code exflow.exception.normalized}: the redacted, normalized exception. */

@@ -10,6 +10,7 @@ import io.exflow.domain.ExceptionState;
 import io.exflow.domain.events.Decided;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.delivery.PermanentFailure;
 import io.exflow.runtime.delivery.ReasonCode;
@@ -22,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * waiting at an approval step, continues it); REJECTED escalates; NEEDS_APPROVAL waits.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.PLAYBOOK, event = EventKind.EXCEPTION_DECIDED)
 public class DecisionHandler implements EventHandler {
     private final PlaybookRunner runner;
     private final ObjectMapper mapper;
@@ -29,16 +31,6 @@ public class DecisionHandler implements EventHandler {
     public DecisionHandler(PlaybookRunner runner, ObjectMapper mapper) {
         this.runner = runner;
         this.mapper = mapper;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.PLAYBOOK;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.EXCEPTION_DECIDED;
     }
 
     @Override

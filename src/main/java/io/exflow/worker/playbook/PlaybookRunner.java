@@ -145,7 +145,7 @@ public class PlaybookRunner {
     public String queueFor(String severity) {
         return switch (Severity.valueOf(severity)) {
             case CRITICAL, HIGH -> settings.toolQueues().high();
-            case MEDIUM -> settings.toolQueues().normal();
+            case MEDIUM -> settings.toolQueues().defaultQueue();
             case LOW -> settings.toolQueues().low();
         };
     }

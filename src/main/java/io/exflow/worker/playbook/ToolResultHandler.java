@@ -9,6 +9,7 @@ import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.events.ToolResult;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.delivery.PermanentFailure;
 import io.exflow.runtime.delivery.ReasonCode;
@@ -22,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * duplicate answer) changes nothing.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.PLAYBOOK, event = EventKind.TOOL_RESULT)
 public class ToolResultHandler implements EventHandler {
     private final PlaybookRunner runner;
     private final ObjectMapper mapper;
@@ -29,16 +31,6 @@ public class ToolResultHandler implements EventHandler {
     public ToolResultHandler(PlaybookRunner runner, ObjectMapper mapper) {
         this.runner = runner;
         this.mapper = mapper;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.PLAYBOOK;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.TOOL_RESULT;
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.exflow.packs.Severity;
 import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
@@ -22,21 +23,12 @@ import jakarta.enterprise.context.ApplicationScoped;
  * ones are closed with their reason. The decision and its reasons go on the timeline.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.POLICY, event = EventKind.EXCEPTION_TRIAGED)
 public class PolicyHandler implements EventHandler {
     private final Packs packs;
 
     public PolicyHandler(Packs packs) {
         this.packs = packs;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.POLICY;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.EXCEPTION_TRIAGED;
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.exflow.packs.ToolDef;
 import io.exflow.packs.ToolMode;
 import io.exflow.runtime.PreparingHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.delivery.PermanentFailure;
@@ -33,6 +34,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * as an interrupted (failed) attempt and the playbook decides whether to try again.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.TOOL, event = EventKind.TOOL_JOB)
 public class ToolHandler implements PreparingHandler {
     private static final String WORKER = ManagementFactory.getRuntimeMXBean().getName();
 
@@ -48,16 +50,6 @@ public class ToolHandler implements PreparingHandler {
         this.executions = executions;
         this.settings = settings;
         this.mapper = mapper;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.TOOL;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.TOOL_JOB;
     }
 
     /**

@@ -2,7 +2,6 @@ package io.exflow.worker.triage;
 
 import java.time.Instant;
 
-
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.Packs;
@@ -10,6 +9,7 @@ import io.exflow.packs.DomainPack;
 import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
+import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
@@ -21,21 +21,12 @@ import jakarta.enterprise.context.ApplicationScoped;
  * counted from ingestion; emits {@code exflow.exception.triaged}.
  */
 @ApplicationScoped
+@Handles(role = WorkerRole.TRIAGE, event = EventKind.EXCEPTION_NORMALIZED)
 public class TriageHandler implements EventHandler {
     private final Packs packs;
 
     public TriageHandler(Packs packs) {
         this.packs = packs;
-    }
-
-    @Override
-    public WorkerRole role() {
-        return WorkerRole.TRIAGE;
-    }
-
-    @Override
-    public EventKind consumes() {
-        return EventKind.EXCEPTION_NORMALIZED;
     }
 
     /** Data of {@code exflow.exception.triaged}. */
