@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.Packs;
+import io.exflow.domain.events.Normalized;
 import io.exflow.packs.DomainPack;
 import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
@@ -40,10 +41,6 @@ public class IntakeHandler implements EventHandler {
         this.mapper = mapper;
     }
 
-    /** Data of {@code exflow.exception.normalized}: the redacted, normalized exception. */
-    public record Normalized(String exceptionType, String sourceSystem, String entityId, java.math.BigDecimal amount,
-            String currency, Instant occurredAt, String summary, JsonNode attributes, List<Redaction> redactions) {
-    }
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
@@ -57,7 +54,7 @@ public class IntakeHandler implements EventHandler {
         }
         TenantPack tenant = packs.tenant(event.tenantId());
         DomainPack domain = packs.domainOf(tenant);
-        NormalizedException normalized;
+        NormalizedSubmission normalized;
         try {
             normalized = normalizer.normalize(raw, domain);
         } catch (PayloadValidationException e) {

@@ -60,7 +60,7 @@ public final class PayloadNormalizer {
     /**
      * @throws PayloadValidationException listing every violation found
      */
-    public NormalizedException normalize(JsonNode raw, DomainPack domain) {
+    public NormalizedSubmission normalize(JsonNode raw, DomainPack domain) {
         List<Violation> violations = new ArrayList<>();
         if (raw == null || !raw.isObject()) {
             throw new PayloadValidationException(List.of(new Violation("payload", "must be a JSON object")));
@@ -93,7 +93,7 @@ public final class PayloadNormalizer {
         if (!violations.isEmpty()) {
             throw new PayloadValidationException(violations);
         }
-        return new NormalizedException(typeCode, source, entity, amount, currency, occurredAt, summary, attributes);
+        return new NormalizedSubmission(typeCode, source, entity, amount, currency, occurredAt, summary, attributes);
     }
 
     // ---- field splitting -----------------------------------------------------------------------

@@ -1,5 +1,8 @@
 package io.exflow.worker.intake;
 
+import io.exflow.domain.events.PiiKind;
+import io.exflow.domain.events.Redaction;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

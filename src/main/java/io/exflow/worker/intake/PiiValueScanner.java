@@ -1,5 +1,7 @@
 package io.exflow.worker.intake;
 
+import io.exflow.domain.events.PiiKind;
+
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;

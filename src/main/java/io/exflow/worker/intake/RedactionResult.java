@@ -1,5 +1,7 @@
 package io.exflow.worker.intake;
 
+import io.exflow.domain.events.Redaction;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.exflow.worker.intake;
 
+import io.exflow.domain.events.PiiKind;
+
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

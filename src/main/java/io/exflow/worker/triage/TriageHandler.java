@@ -5,6 +5,7 @@ import java.time.Instant;
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.Packs;
+import io.exflow.domain.events.Triaged;
 import io.exflow.packs.DomainPack;
 import io.exflow.packs.TenantPack;
 import io.exflow.runtime.EventHandler;
@@ -27,11 +28,6 @@ public class TriageHandler implements EventHandler {
 
     public TriageHandler(Packs packs) {
         this.packs = packs;
-    }
-
-    /** Data of {@code exflow.exception.triaged}. */
-    public record Triaged(String exceptionType, String severity, String severitySource, String severityRule,
-            Instant slaDeadline, Instant slaImminentAt) {
     }
 
     @Override

@@ -58,7 +58,7 @@ class PayloadNormalizerTest {
 
     @Test
     void normalizesAValidPayload() {
-        NormalizedException n = normalizer.normalize(settlement(), FINANCE);
+        NormalizedSubmission n = normalizer.normalize(settlement(), FINANCE);
         assertEquals("SETTLEMENT_FAILED", n.exceptionType());
         assertEquals("clearing-gw", n.sourceSystem());
         assertEquals("PAY-1001", n.entityId());
@@ -79,7 +79,7 @@ class PayloadNormalizerTest {
     void acceptsKeyAliases(String base) {
         ObjectNode payload = json(base);
         payload.put("amount", 10).put("currency", "EUR").put("settlementId", "S");
-        NormalizedException n = normalizer.normalize(payload, FINANCE);
+        NormalizedSubmission n = normalizer.normalize(payload, FINANCE);
         assertEquals("SETTLEMENT_FAILED", n.exceptionType());
         assertEquals("gw", n.sourceSystem());
         assertEquals("E1", n.entityId());
@@ -139,7 +139,7 @@ class PayloadNormalizerTest {
     void nestedAttributesAreMergedAndWin() {
         ObjectNode payload = settlement().put("channel", "top");
         payload.set("attributes", json("{'channel':'nested','batch':7}"));
-        NormalizedException n = normalizer.normalize(payload, FINANCE);
+        NormalizedSubmission n = normalizer.normalize(payload, FINANCE);
         assertEquals("nested", n.attributes().get("channel").asText());
         assertEquals(7, n.attributes().get("batch").asInt());
         assertFalse(n.attributes().has("attributes"));
@@ -162,7 +162,7 @@ class PayloadNormalizerTest {
     void doesNotMutateTheInput() {
         ObjectNode payload = settlement();
         ObjectNode before = payload.deepCopy();
-        NormalizedException n = normalizer.normalize(payload, FINANCE);
+        NormalizedSubmission n = normalizer.normalize(payload, FINANCE);
         n.attributes().put("added", true);
         assertEquals(before, payload);
     }
@@ -233,7 +233,7 @@ class PayloadNormalizerTest {
         assertSingleViolation(ledger, "currency", "is required when an amount is given");
         ObjectNode noAmount = json("{'type':'SANCTIONS_HIT','source':'kyc','entity':'C1','timestamp':'2025-03-10',"
                 + "'screeningId':'S','listName':'OFAC SDN'}");
-        NormalizedException n = normalizer.normalize(noAmount, FINANCE);
+        NormalizedSubmission n = normalizer.normalize(noAmount, FINANCE);
         assertNull(n.amount());
         assertNull(n.currency());
     }

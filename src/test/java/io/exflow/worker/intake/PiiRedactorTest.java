@@ -1,5 +1,8 @@
 package io.exflow.worker.intake;
 
+import io.exflow.domain.events.PiiKind;
+import io.exflow.domain.events.Redaction;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.exflow.worker.intake;
+package io.exflow.domain.events;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 

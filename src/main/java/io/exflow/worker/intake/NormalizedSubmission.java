@@ -19,7 +19,7 @@ import java.time.Instant;
  * @param attributes    every other payload field, unchanged (not yet redacted)
  */
 @RegisterForReflection
-public record NormalizedException(
+public record NormalizedSubmission(
         String exceptionType,
         String sourceSystem,
         String entityId,
