@@ -108,13 +108,17 @@ public class ExceptionRecord extends PanacheEntityBase {
     /**
      * Locks the records these events refer to with one statement, in id order (so two
      * transactions locking overlapping sets cannot deadlock); {@link #lockForUpdate} then finds
-     * them in the persistence context without another round trip.
+     * them in the persistence context, already locked, without another round trip. Native SQL
+     * with one array parameter: an HQL {@code IN} list is translated anew for every list size.
      */
     public static void lockAll(java.util.List<io.exflow.runtime.event.EventEnvelope> events) {
-        java.util.List<java.util.UUID> ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct()
-                .toList();
-        if (ids.size() > 1) {
-            find("id in ?1 order by id", ids).withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).list();
+        java.util.UUID[] ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct()
+                .toArray(java.util.UUID[]::new);
+        if (ids.length > 1) {
+            getEntityManager().createNativeQuery("SELECT {e.*} FROM exception_record e WHERE e.id = ANY (?1) ORDER BY e.id "
+                    + "FOR NO KEY UPDATE").unwrap(org.hibernate.query.NativeQuery.class)
+                    .addEntity("e", ExceptionRecord.class, org.hibernate.LockMode.PESSIMISTIC_WRITE)
+                    .setParameter(1, ids).getResultList();
         }
     }
 

@@ -67,9 +67,11 @@ public class PlaybookRun extends PanacheEntityBase {
 
     /** Loads the runs of these events' exceptions with one statement (see {@link io.exflow.runtime.EventHandler#preload}). */
     static void loadAll(java.util.List<io.exflow.runtime.event.EventEnvelope> events) {
-        java.util.List<UUID> ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct().toList();
-        if (ids.size() > 1) {
-            list("exceptionId in ?1", ids);
+        UUID[] ids = events.stream().map(io.exflow.runtime.event.EventEnvelope::exceptionId).distinct().toArray(UUID[]::new);
+        if (ids.length > 1) {
+            getEntityManager().createNativeQuery("SELECT {r.*} FROM playbook_run r WHERE r.exception_id = ANY (?1)")
+                    .unwrap(org.hibernate.query.NativeQuery.class).addEntity("r", PlaybookRun.class).setParameter(1, ids)
+                    .getResultList();
         }
     }
 }
