@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -198,18 +199,21 @@ public class OutboxRelay {
     /** Sends the rows and waits for every acknowledgement; throws if one is missing. */
     private void send(List<Outbox.Stored> rows) {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
+        Map<String, List<String>> jobsByList = new LinkedHashMap<>();
         for (Outbox.Stored stored : rows) {
             PendingWrites.OutboxRow row = stored.row();
             if (row.topic().startsWith(REDIS_DESTINATION)) {
-                // Pushed before the row is deleted for good: a crash in between pushes the job twice,
-                // and the consumer's idempotent claim drops the second copy.
-                pushJob(row.topic().substring(REDIS_DESTINATION.length()), new String(row.payload(), StandardCharsets.UTF_8));
+                jobsByList.computeIfAbsent(row.topic().substring(REDIS_DESTINATION.length()), l -> new ArrayList<>())
+                        .add(new String(row.payload(), StandardCharsets.UTF_8));
                 continue;
             }
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
             row.headers().forEach((k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
             acks.add(producer().send(record));
         }
+        // Pushed before the rows are deleted for good: a crash in between pushes a job twice, and the
+        // consumer's idempotent claim drops the second copy.
+        jobsByList.forEach(this::pushJobs);
         for (Future<RecordMetadata> ack : acks) {
             try {
                 ack.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -220,14 +224,14 @@ public class OutboxRelay {
     }
 
     /**
-     * Pushes a job and a wake-up token: idle queue consumers block on the tokens of all their
-     * queues at once, so a job is taken as soon as it lands, whatever its priority. The token
-     * list is capped (a busy fleet that never blocks does not let tokens pile up).
+     * Pushes jobs with one wake-up token each: idle queue consumers block on the tokens of all their
+     * queues at once, so a job is taken as soon as it lands, whatever its priority. The token list
+     * is capped (a busy fleet that never blocks does not let tokens pile up).
      */
-    private void pushJob(String list, String job) {
+    private void pushJobs(String list, List<String> jobs) {
         var lists = redis.get().list(String.class);
-        lists.lpush(list, job);
-        lists.lpush(list + WAKE_SUFFIX, "1");
+        lists.lpush(list, jobs.toArray(String[]::new));
+        lists.lpush(list + WAKE_SUFFIX, java.util.Collections.nCopies(Math.min(jobs.size(), WAKE_TOKENS_MAX), "1").toArray(String[]::new));
         lists.ltrim(list + WAKE_SUFFIX, 0, WAKE_TOKENS_MAX - 1);
     }
 

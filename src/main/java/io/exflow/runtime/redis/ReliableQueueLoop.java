@@ -173,6 +173,9 @@ public final class ReliableQueueLoop implements WorkerLoop {
             }
             batch.add(new Taken(head.queue(), job));
         }
+        if (batch.size() > 1) { // their wake-up tokens would only wake other loops for nothing
+            lists.lpop(wakeTokens[head.queue()], batch.size() - 1);
+        }
         return batch;
     }
 
@@ -183,9 +186,8 @@ public final class ReliableQueueLoop implements WorkerLoop {
         while (true) {
             try {
                 engine.processBatch(subscriber, records);
-                for (Taken taken : batch) {
-                    lists.lrem(processing.get(taken.queue()), 1, taken.job());
-                }
+                // A batch comes from one queue and is all this loop holds in that processing list.
+                redis.key().del(processing.get(batch.get(0).queue()));
                 return;
             } catch (RuntimeException e) {
                 stalled = true;
