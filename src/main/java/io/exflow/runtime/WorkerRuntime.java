@@ -83,9 +83,11 @@ public class WorkerRuntime {
         start();
     }
 
+    /** SIGTERM: four fifths of SHUTDOWN_TIMEOUT to finish and commit the batches in hand, the rest to publish them. */
     void onStop(@Observes ShutdownEvent event) {
-        stop(Duration.ofSeconds(20));
-        relay.drain(Duration.ofSeconds(5));
+        long started = System.nanoTime();
+        stop(settings.shutdownTimeout().multipliedBy(4).dividedBy(5));
+        relay.drain(settings.shutdownTimeout().minusNanos(System.nanoTime() - started));
     }
 
     /** Starts a consumer loop and retry poller for every role with handlers. */

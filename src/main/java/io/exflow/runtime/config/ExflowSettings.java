@@ -39,7 +39,8 @@ public record ExflowSettings(
         ToolQueues toolQueues,
         Duration toolVisibilityTimeout,
         long toolSimulateSeed,
-        int toolMaxConcurrentCalls) {
+        int toolMaxConcurrentCalls,
+        Duration shutdownTimeout) {
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String defaultQueue, String low) {
@@ -125,7 +126,8 @@ public record ExflowSettings(
                         r.queue("low", "TOOL_QUEUE_LOW")),
                 r.duration("exflow.tool.visibility-timeout", "TOOL_VISIBILITY_TIMEOUT"),
                 r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"),
-                r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000));
+                r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000),
+                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"));
         if (!r.problems.isEmpty()) {
             throw new IllegalStateException("exflow cannot start:\n  - " + String.join("\n  - ", r.problems));
         }
