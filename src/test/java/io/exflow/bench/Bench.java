@@ -295,7 +295,6 @@ public final class Bench {
             env.put("LOG_JSON", "false");
             env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
             env.put("CONCURRENCY", s.concurrency());
-            env.put("DEMO_EXCEPTIONS", "0");
             if (!workerType.equals("all")) {
                 // 8 processes x the default 16 would exceed PostgreSQL's max_connections (100) here;
                 // CONCURRENCY + 4 is the documented starting point.

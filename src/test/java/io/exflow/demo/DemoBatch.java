@@ -9,7 +9,7 @@ import java.util.Random;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.exflow.domain.Packs;
+import io.exflow.packs.LoadedPacks;
 import io.exflow.packs.DomainPack;
 import io.exflow.packs.ExceptionTypeDef;
 
@@ -26,12 +26,12 @@ final class DemoBatch {
     record Item(String tenantId, ObjectNode payload, boolean valid) {
     }
 
-    static List<Item> generate(Packs packs, int count, long seed) {
+    static List<Item> generate(LoadedPacks packs, int count, long seed) {
         Random random = new Random(seed);
         List<Item> items = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String tenant = TENANTS.get(i % TENANTS.size());
-            DomainPack domain = packs.domainOf(packs.tenant(tenant));
+            DomainPack domain = packs.domainOf(packs.tenant(tenant).orElseThrow());
             boolean valid = random.nextInt(50) != 0; // about 2% poison
             items.add(new Item(tenant, valid ? payload(domain, random, i) : invalid(random, i), valid));
         }
