@@ -53,7 +53,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
      * (one claim transaction, one result transaction) instead of two transactions each. An idle
      * queue still hands over each job as soon as it arrives.
      */
-    static final int TAKE_MAX = 16;
+    static final int TAKE_MAX = 32;
     private final Subscriber subscriber;
     private final List<String> queues;
     private final List<String> processing = new ArrayList<>();
@@ -134,47 +134,63 @@ public final class ReliableQueueLoop implements WorkerLoop {
     }
 
     /**
-     * The next job: a pass over all queues starting with {@code first}'s turn; if all are empty,
-     * wait for a wake-up token of any of them (or {@link #IDLE_WAIT}) and look again.
+     * Moves up to ARGV[1] jobs, in one round trip and atomically, from the first non-empty queue
+     * (KEYS come in threes, in the order to try: queue, this worker's processing list for it, its
+     * wake-up tokens) and drops the tokens of the jobs taken beyond the first (they would only
+     * wake other loops for nothing). Returns the index of the queue, then the jobs; or nothing.
      */
-    private Taken takeNext(ListCommands<String, String> lists, int first) {
-        Taken taken = tryTake(lists, first);
-        if (taken != null) {
-            return taken;
+    private static final String TAKE_SCRIPT = """
+            for q = 0, #KEYS / 3 - 1 do
+              local taken = {}
+              for i = 1, tonumber(ARGV[1]) do
+                local job = redis.call('LMOVE', KEYS[q * 3 + 1], KEYS[q * 3 + 2], 'RIGHT', 'LEFT')
+                if not job then break end
+                taken[#taken + 1] = job
+              end
+              if #taken > 0 then
+                if #taken > 1 then redis.call('LPOP', KEYS[q * 3 + 3], #taken - 1) end
+                table.insert(taken, 1, tostring(q))
+                return taken
+              end
+            end
+            return {}
+            """;
+
+    /**
+     * The next batch: one pass over all queues starting with {@code first}'s turn, taking up to
+     * {@link #TAKE_MAX} jobs of the first queue that has any; if all are empty, wait for a wake-up
+     * token of any of them (or {@link #IDLE_WAIT}) and look again.
+     */
+    private List<Taken> takeBatch(ListCommands<String, String> lists, int first) {
+        List<Taken> batch = tryTake(first);
+        if (batch.isEmpty()) {
+            lists.blpop(IDLE_WAIT, wakeTokens);
+            batch = tryTake(first);
         }
-        lists.blpop(IDLE_WAIT, wakeTokens);
-        return tryTake(lists, first);
+        return batch;
     }
 
-    private Taken tryTake(ListCommands<String, String> lists, int first) {
+    private List<Taken> tryTake(int first) {
+        List<String> args = new ArrayList<>();
+        args.add(TAKE_SCRIPT);
+        args.add(Integer.toString(queues.size() * 3));
+        int[] order = new int[queues.size()];
         for (int i = 0; i < queues.size(); i++) {
             int q = i == 0 ? first : (i <= first ? i - 1 : i);
-            String job = lists.lmove(queues.get(q), processing.get(q), Position.RIGHT, Position.LEFT);
-            if (job != null) {
-                return new Taken(q, job);
-            }
+            order[i] = q;
+            args.add(queues.get(q));
+            args.add(processing.get(q));
+            args.add(wakeTokens[q]);
         }
-        return null;
-    }
-
-    /** The next job (see {@link #takeNext}) and, if its queue has more waiting, up to {@link #TAKE_MAX} in all. */
-    private List<Taken> takeBatch(ListCommands<String, String> lists, int first) {
-        Taken head = takeNext(lists, first);
-        if (head == null) {
+        args.add(Integer.toString(TAKE_MAX));
+        io.vertx.mutiny.redis.client.Response reply = redis.execute("EVAL", args.toArray(String[]::new));
+        if (reply == null || reply.size() == 0) {
             return List.of();
         }
-        List<Taken> batch = new ArrayList<>();
-        batch.add(head);
-        String queue = queues.get(head.queue());
-        while (batch.size() < TAKE_MAX) {
-            String job = lists.lmove(queue, processing.get(head.queue()), Position.RIGHT, Position.LEFT);
-            if (job == null) {
-                break;
-            }
-            batch.add(new Taken(head.queue(), job));
-        }
-        if (batch.size() > 1) { // their wake-up tokens would only wake other loops for nothing
-            lists.lpop(wakeTokens[head.queue()], batch.size() - 1);
+        int queue = order[Integer.parseInt(reply.get(0).toString())];
+        List<Taken> batch = new ArrayList<>(reply.size() - 1);
+        for (int i = 1; i < reply.size(); i++) {
+            batch.add(new Taken(queue, reply.get(i).toString()));
         }
         return batch;
     }
