@@ -18,6 +18,9 @@ public final class FailureClassifier {
             if (c instanceof PermanentFailure p) {
                 return p;
             }
+            if (c instanceof io.exflow.runtime.event.InvalidEventData invalid) {
+                return new PermanentFailure(ReasonCode.VALIDATION_FAILED, invalid.getMessage());
+            }
             if (c.getCause() == c) {
                 break;
             }

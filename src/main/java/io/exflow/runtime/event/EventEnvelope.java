@@ -29,4 +29,29 @@ public record EventEnvelope(
     public String partitionKey() {
         return partitionKey(tenantId, exceptionId);
     }
+
+    /** Reads events' data into payload records (lenient about fields a newer producer adds). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper DATA = new com.fasterxml.jackson.databind.ObjectMapper()
+            .findAndRegisterModules()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * The data as its payload record (see {@code io.exflow.domain.events}).
+     *
+     * @throws InvalidEventData when there is none or it does not fit the record (dead-lettered VALIDATION_FAILED)
+     */
+    public <T> T data(Class<T> type) {
+        T value;
+        try {
+            value = data == null || data.isNull() ? null : DATA.treeToValue(data, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            // the class only: a parser's message may quote the data, which may hold personal data
+            throw new InvalidEventData(this.type + " data does not fit " + type.getSimpleName() + " ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        if (value == null) {
+            throw new InvalidEventData(this.type + " has no data");
+        }
+        return value;
+    }
 }

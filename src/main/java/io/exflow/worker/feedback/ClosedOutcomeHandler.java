@@ -21,6 +21,6 @@ public class ClosedOutcomeHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        recorder.recordClosed(event, recorder.data(event, Closed.class), context);
+        recorder.recordClosed(event, event.data(Closed.class), context);
     }
 }

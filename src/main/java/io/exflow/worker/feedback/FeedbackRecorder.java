@@ -49,19 +49,6 @@ public class FeedbackRecorder {
         this.afterCommit = afterCommit;
     }
 
-    <T> T data(EventEnvelope event, Class<T> type) {
-        try {
-            T value = mapper.treeToValue(event.data(), type);
-            if (value == null) {
-                throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, event.type() + " has no data");
-            }
-            return value;
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, event.type() + " data does not match its schema: "
-                    + e.getClass().getSimpleName());
-        }
-    }
-
     /** Records the outcome of a closed exception; false if it was already recorded. */
     boolean recordClosed(EventEnvelope event, Closed closed, HandlerContext context) {
         if (closed.outcome() == null || closed.outcome().isBlank() || closed.closedAt() == null) {

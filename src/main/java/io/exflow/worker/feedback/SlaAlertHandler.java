@@ -21,6 +21,6 @@ public class SlaAlertHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        recorder.recordAlert(event, recorder.data(event, SlaAlert.class), context);
+        recorder.recordAlert(event, event.data(SlaAlert.class), context);
     }
 }

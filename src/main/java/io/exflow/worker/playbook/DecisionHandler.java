@@ -2,7 +2,6 @@ package io.exflow.worker.playbook;
 
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.domain.Closing;
 import io.exflow.domain.ExceptionRecord;
@@ -26,11 +25,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @Handles(role = WorkerRole.PLAYBOOK, event = EventKind.EXCEPTION_DECIDED)
 public class DecisionHandler implements EventHandler {
     private final PlaybookRunner runner;
-    private final ObjectMapper mapper;
 
-    public DecisionHandler(PlaybookRunner runner, ObjectMapper mapper) {
+    public DecisionHandler(PlaybookRunner runner) {
         this.runner = runner;
-        this.mapper = mapper;
     }
 
     @Override
@@ -41,7 +38,7 @@ public class DecisionHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        Decided decided = mapper.convertValue(event.data(), Decided.class);
+        Decided decided = event.data(Decided.class);
         if (decided == null || decided.decision() == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "decided event without a decision");
         }

@@ -3,7 +3,6 @@ package io.exflow.worker.playbook;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.events.ToolResult;
@@ -26,11 +25,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @Handles(role = WorkerRole.PLAYBOOK, event = EventKind.TOOL_RESULT)
 public class ToolResultHandler implements EventHandler {
     private final PlaybookRunner runner;
-    private final ObjectMapper mapper;
 
-    public ToolResultHandler(PlaybookRunner runner, ObjectMapper mapper) {
+    public ToolResultHandler(PlaybookRunner runner) {
         this.runner = runner;
-        this.mapper = mapper;
     }
 
     @Override
@@ -41,7 +38,7 @@ public class ToolResultHandler implements EventHandler {
 
     @Override
     public void handle(EventEnvelope event, HandlerContext context) {
-        ToolResult result = mapper.convertValue(event.data(), ToolResult.class);
+        ToolResult result = event.data(ToolResult.class);
         if (result == null || result.jobId() == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool result without a job id");
         }

@@ -137,7 +137,7 @@ public class ToolHandler implements PreparingHandler {
     }
 
     private ToolJob job(EventEnvelope event) {
-        ToolJob job = mapper.convertValue(event.data(), ToolJob.class);
+        ToolJob job = event.data(ToolJob.class);
         if (job == null || job.jobId() == null || job.tool() == null) {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool job without job id or tool");
         }
