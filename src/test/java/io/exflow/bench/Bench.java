@@ -279,6 +279,10 @@ public final class Bench {
                     cmd.add(opt.replace("{name}", name));
                 }
             }
+            Path archive = s.appJar().resolveSibling("app-cds.jsa");
+            if (Files.exists(archive)) { // AppCDS: classes loaded at start-up come pre-parsed from the archive
+                cmd.add("-XX:SharedArchiveFile=" + archive);
+            }
             cmd.add("-jar");
             cmd.add(s.appJar().toString());
             ProcessBuilder pb = new ProcessBuilder(cmd);
