@@ -2,12 +2,10 @@ package io.exflow.worker.playbook;
 
 import java.util.Map;
 
-
 import io.exflow.domain.Closing;
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.events.Decided;
-import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
@@ -23,17 +21,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 @Handles(role = WorkerRole.PLAYBOOK, event = EventKind.EXCEPTION_DECIDED)
-public class DecisionHandler implements EventHandler {
+public class DecisionHandler implements PlaybookEventHandler {
     private final PlaybookRunner runner;
 
     public DecisionHandler(PlaybookRunner runner) {
         this.runner = runner;
-    }
-
-    @Override
-    public void preload(java.util.List<EventEnvelope> events) {
-        ExceptionRecord.lockAll(events);
-        PlaybookRun.loadAll(events);
     }
 
     @Override

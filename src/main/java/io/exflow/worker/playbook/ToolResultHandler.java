@@ -3,10 +3,8 @@ package io.exflow.worker.playbook;
 import java.util.Map;
 import java.util.UUID;
 
-
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.events.ToolResult;
-import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
@@ -23,17 +21,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 @Handles(role = WorkerRole.PLAYBOOK, event = EventKind.TOOL_RESULT)
-public class ToolResultHandler implements EventHandler {
+public class ToolResultHandler implements PlaybookEventHandler {
     private final PlaybookRunner runner;
 
     public ToolResultHandler(PlaybookRunner runner) {
         this.runner = runner;
-    }
-
-    @Override
-    public void preload(java.util.List<EventEnvelope> events) {
-        ExceptionRecord.lockAll(events);
-        PlaybookRun.loadAll(events);
     }
 
     @Override

@@ -4,12 +4,12 @@ import java.util.List;
 
 import io.exflow.domain.Closing;
 import io.exflow.domain.ExceptionRecord;
+import io.exflow.domain.ExceptionRecordHandler;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.Packs;
 import io.exflow.domain.events.Decided;
 import io.exflow.packs.Severity;
 import io.exflow.packs.TenantPack;
-import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
@@ -24,16 +24,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 @Handles(role = WorkerRole.POLICY, event = EventKind.EXCEPTION_TRIAGED)
-public class PolicyHandler implements EventHandler {
+public class PolicyHandler implements ExceptionRecordHandler {
     private final Packs packs;
 
     public PolicyHandler(Packs packs) {
         this.packs = packs;
-    }
-
-    @Override
-    public void preload(java.util.List<EventEnvelope> events) {
-        ExceptionRecord.lockAll(events);
     }
 
     @Override

@@ -3,12 +3,12 @@ package io.exflow.worker.triage;
 import java.time.Instant;
 
 import io.exflow.domain.ExceptionRecord;
+import io.exflow.domain.ExceptionRecordHandler;
 import io.exflow.domain.ExceptionState;
 import io.exflow.domain.Packs;
 import io.exflow.domain.events.Triaged;
 import io.exflow.packs.DomainPack;
 import io.exflow.packs.TenantPack;
-import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.HandlerContext;
 import io.exflow.runtime.Handles;
 import io.exflow.runtime.config.WorkerRole;
@@ -23,16 +23,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 @Handles(role = WorkerRole.TRIAGE, event = EventKind.EXCEPTION_NORMALIZED)
-public class TriageHandler implements EventHandler {
+public class TriageHandler implements ExceptionRecordHandler {
     private final Packs packs;
 
     public TriageHandler(Packs packs) {
         this.packs = packs;
-    }
-
-    @Override
-    public void preload(java.util.List<EventEnvelope> events) {
-        ExceptionRecord.lockAll(events);
     }
 
     @Override
