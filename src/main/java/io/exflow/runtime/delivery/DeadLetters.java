@@ -131,19 +131,10 @@ public class DeadLetters {
     }
 
     private void setStatus(long id, String status, String actor, String reason) {
-        Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE dead_letter SET status = ?, status_actor = ?, "
-                    + "status_reason = ?, updated_at = now() WHERE id = ? AND status = 'PENDING'")) {
-                ps.setString(1, status);
-                ps.setString(2, actor);
-                ps.setString(3, reason);
-                ps.setLong(4, id);
-                if (ps.executeUpdate() != 1) {
-                    throw new IllegalStateException("dead letter " + id + " is not PENDING");
-                }
-                return 1;
-            }
-        });
+        if (Jdbc.update(dataSource, "UPDATE dead_letter SET status = ?, status_actor = ?, status_reason = ?, updated_at = now() "
+                + "WHERE id = ? AND status = 'PENDING'", status, actor, reason, id) != 1) {
+            throw new IllegalStateException("dead letter " + id + " is not PENDING");
+        }
     }
 
     private String json(Map<String, String> headers) {

@@ -21,6 +21,22 @@ public interface Jdbc<T> {
         }
     }
 
+    /**
+     * Runs one INSERT, UPDATE or DELETE with these parameters (in order; an {@link java.time.Instant}
+     * is bound as a timestamp) and returns the rows it changed.
+     */
+    static int update(DataSource dataSource, String sql, Object... parameters) {
+        return with(dataSource, c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    Object p = parameters[i];
+                    ps.setObject(i + 1, p instanceof java.time.Instant at ? java.sql.Timestamp.from(at) : p);
+                }
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** An SQLException as unchecked, keeping its SQLState for failure classification. */
     final class DataAccessFailure extends RuntimeException {
         public DataAccessFailure(SQLException cause) {

@@ -115,25 +115,12 @@ public class RetrySchedule {
     }
 
     public void remove(long id) {
-        Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM retry_schedule WHERE id = ?")) {
-                ps.setLong(1, id);
-                return ps.executeUpdate();
-            }
-        });
+        Jdbc.update(dataSource, "DELETE FROM retry_schedule WHERE id = ?", id);
     }
 
     public void reschedule(long id, int attempts, String lastError, Instant nextAttemptAt) {
-        Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE retry_schedule SET attempts = ?, last_error = ?, "
-                    + "next_attempt_at = ?, origin = 'RETRY' WHERE id = ?")) {
-                ps.setInt(1, attempts);
-                ps.setString(2, lastError);
-                ps.setTimestamp(3, Timestamp.from(nextAttemptAt));
-                ps.setLong(4, id);
-                return ps.executeUpdate();
-            }
-        });
+        Jdbc.update(dataSource, "UPDATE retry_schedule SET attempts = ?, last_error = ?, next_attempt_at = ?, origin = 'RETRY' "
+                + "WHERE id = ?", attempts, lastError, nextAttemptAt, id);
     }
 
     private String json(Map<String, String> headers) {

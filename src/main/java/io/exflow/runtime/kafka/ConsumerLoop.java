@@ -19,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
+import io.exflow.runtime.Pause;
 import io.exflow.runtime.delivery.DeliveryEngine;
 import io.exflow.runtime.delivery.FailureClassifier;
 import io.exflow.runtime.delivery.InboundRecord;
@@ -35,7 +36,6 @@ import io.exflow.runtime.metrics.ExflowMetrics;
  */
 public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
-    private static final Duration MAX_PAUSE = Duration.ofSeconds(15);
 
     private final Subscriber subscriber;
     private final Collection<String> topics;
@@ -81,7 +81,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     assignedPartitions = c.assignment().size();
                 }
             });
-            Duration pause = Duration.ofMillis(200);
+            Pause pause = new Pause();
             while (running) {
                 ConsumerRecords<String, byte[]> polled;
                 try {
@@ -90,9 +90,9 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 } catch (WakeupException e) {
                     break;
                 } catch (RuntimeException e) {
-                    LOG.warnf("%s: poll failed, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(), e.getMessage());
-                    sleep(pause);
-                    pause = longer(pause);
+                    Duration wait = pause.take();
+                    LOG.warnf("%s: poll failed, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(), e.getMessage());
+                    sleep(wait);
                     continue;
                 }
                 if (polled.isEmpty()) {
@@ -116,16 +116,16 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                         }
                     });
                     stalled = false;
-                    pause = Duration.ofMillis(200);
+                    pause.reset();
                 } catch (RuntimeException e) {
                     // Stalled engine or a failure after commit: the batch will come again;
                     // what did commit is recognised then as duplicates.
                     stalled = true;
+                    Duration wait = pause.take();
                     LOG.warnf("%s: batch of %d not committed, redelivering after %d ms: %s", subscriber.consumer(),
-                            batch.size(), pause.toMillis(), FailureClassifier.describe(e));
+                            batch.size(), wait.toMillis(), FailureClassifier.describe(e));
                     seekBack(c, polled);
-                    sleep(pause);
-                    pause = longer(pause);
+                    sleep(wait);
                 }
                 measureLag(c);
             }
@@ -193,11 +193,6 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
             LOG.infof("%s: could not commit offsets on hand-over (redelivered records will be duplicates): %s",
                     subscriber.consumer(), e.getMessage());
         }
-    }
-
-    private static Duration longer(Duration pause) {
-        Duration doubled = pause.multipliedBy(2);
-        return doubled.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : doubled;
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> polled) {

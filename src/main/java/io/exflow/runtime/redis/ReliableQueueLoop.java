@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.exflow.runtime.Pause;
 import io.exflow.runtime.WorkerLoop;
 import io.exflow.runtime.delivery.DeliveryEngine;
 import io.exflow.runtime.delivery.FailureClassifier;
@@ -91,7 +92,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
     @Override
     public void run() {
         ListCommands<String, String> lists = redis.list(String.class);
-        Duration pause = Duration.ofMillis(200);
+        Pause pause = new Pause();
         long beat = Math.max(1, visibilityTimeout.toMillis() / 3);
         // The heartbeat has its own timer so a long batch on this thread does not look like a dead worker.
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -110,13 +111,13 @@ public final class ReliableQueueLoop implements WorkerLoop {
                         deliver(lists, taken);
                     }
                     stalled = false;
-                    pause = Duration.ofMillis(200);
+                    pause.reset();
                 } catch (RuntimeException e) {
                     stalled = true;
-                    LOG.warnf("%s: queue loop error, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
+                    Duration wait = pause.take();
+                    LOG.warnf("%s: queue loop error, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(),
                             FailureClassifier.describe(e));
-                    sleep(pause);
-                    pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
+                    sleep(wait);
                 }
             }
             heartbeat.shutdownNow(); // before the key is deleted, so a late beat cannot bring it back
@@ -198,7 +199,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
     /** Until their outcomes are durable the jobs stay in the processing list; only then are they removed. */
     private void deliver(ListCommands<String, String> lists, List<Taken> batch) {
         List<InboundRecord> records = batch.stream().map(this::toRecord).toList();
-        Duration pause = Duration.ofMillis(200);
+        Pause pause = new Pause();
         while (true) {
             try {
                 engine.processBatch(subscriber, records);
@@ -210,10 +211,10 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 if (!running) {
                     return; // left in the processing list; returned to the queue on the way out
                 }
-                LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), pause.toMillis(),
+                Duration wait = pause.take();
+                LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(),
                         FailureClassifier.describe(e));
-                sleep(pause);
-                pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(15)) > 0 ? Duration.ofSeconds(15) : pause.multipliedBy(2);
+                sleep(wait);
             }
         }
     }

@@ -164,14 +164,8 @@ public final class SlaScanner {
         EventEnvelope alert = publisher.publish(Emission.of(EventKind.SLA_ALERT,
                 new SlaAlert(kind, candidate.severity(), candidate.deadline(), candidate.now(), escalate))
                 .about(candidate.tenantId(), candidate.id()).by(ACTOR));
-        Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE sla_alert SET event_id = ? WHERE exception_id = ? AND kind = ?")) {
-                ps.setObject(1, alert.id());
-                ps.setObject(2, candidate.id());
-                ps.setString(3, kind.name());
-                return ps.executeUpdate();
-            }
-        });
+        Jdbc.update(dataSource, "UPDATE sla_alert SET event_id = ? WHERE exception_id = ? AND kind = ?", alert.id(), candidate.id(),
+                kind.name());
         if (escalate) {
             escalate(candidate, alert);
         }
@@ -181,17 +175,9 @@ public final class SlaScanner {
     /** Closes the (locked, still open) exception as ESCALATED and emits its closed event. */
     private void escalate(Candidate candidate, EventEnvelope cause) {
         String reason = "SLA breached: deadline " + candidate.deadline() + " passed";
-        int updated = Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE exception_record SET state = ?, close_outcome = ?, "
-                    + "close_reason = ?, closed_at = ?, updated_at = now() WHERE id = ? AND closed_at IS NULL")) {
-                ps.setString(1, ExceptionState.ESCALATED.name());
-                ps.setString(2, ExceptionState.ESCALATED.name());
-                ps.setString(3, reason);
-                ps.setTimestamp(4, Timestamp.from(candidate.now()));
-                ps.setObject(5, candidate.id());
-                return ps.executeUpdate();
-            }
-        });
+        int updated = Jdbc.update(dataSource, "UPDATE exception_record SET state = ?, close_outcome = ?, close_reason = ?, "
+                + "closed_at = ?, updated_at = now() WHERE id = ? AND closed_at IS NULL", ExceptionState.ESCALATED.name(),
+                ExceptionState.ESCALATED.name(), reason, candidate.now(), candidate.id());
         if (updated != 1) {
             // The row is locked by this transaction and was open when claimed: anything else is a bug.
             throw new IllegalStateException("exception " + candidate.id() + " was closed while locked by the SLA scan");

@@ -83,15 +83,7 @@ public class ToolExecutions {
 
     /** Records the outcome in the caller's transaction (the one that emits the result). */
     public void finish(String jobId, String status, String outputJson, String error) {
-        Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tool_execution SET status = ?, output = ?::jsonb, "
-                    + "error = ?, finished_at = now() WHERE job_id = ?")) {
-                ps.setString(1, status);
-                ps.setString(2, outputJson);
-                ps.setString(3, error);
-                ps.setObject(4, UUID.fromString(jobId));
-                return ps.executeUpdate();
-            }
-        });
+        Jdbc.update(dataSource, "UPDATE tool_execution SET status = ?, output = ?::jsonb, error = ?, finished_at = now() "
+                + "WHERE job_id = ?", status, outputJson, error, UUID.fromString(jobId));
     }
 }

@@ -1,0 +1,26 @@
+package io.exflow.runtime;
+
+import java.time.Duration;
+
+/**
+ * How long a loop waits after a failure before trying again: 200 ms, doubling to 15 s, back to
+ * 200 ms after a success. One per loop thread (not thread-safe).
+ */
+public final class Pause {
+    private static final Duration FIRST = Duration.ofMillis(200);
+    private static final Duration LONGEST = Duration.ofSeconds(15);
+
+    private Duration next = FIRST;
+
+    /** The pause to take now; the one after it is twice as long (at most 15 s). */
+    public Duration take() {
+        Duration now = next;
+        Duration doubled = next.multipliedBy(2);
+        next = doubled.compareTo(LONGEST) > 0 ? LONGEST : doubled;
+        return now;
+    }
+
+    public void reset() {
+        next = FIRST;
+    }
+}
