@@ -111,6 +111,7 @@ public class OutboxRelay {
         try {
             publish(rows);
         } catch (RuntimeException e) {
+            replaceProducerIfRefused(e);
             kafkaHealthy = false;
             pending.clear();
             LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
@@ -128,6 +129,7 @@ public class OutboxRelay {
             } while (sent == SWEEP_BATCH);
             kafkaHealthy = true;
         } catch (RuntimeException e) {
+            replaceProducerIfRefused(e);
             LOG.debugf("outbox sweep failed, will try again: %s", FailureClassifier.describe(e));
         }
     }
@@ -248,6 +250,27 @@ public class OutboxRelay {
             metrics.gauge("exflow.outbox.backlog").set(backlog);
         } catch (RuntimeException e) {
             LOG.debugf("outbox backlog not measured: %s", e.getMessage());
+        }
+    }
+
+    /**
+     * A broker that refuses the login leaves an idempotent producer in a fatal state for good
+     * (every later send fails with that error), so the next attempt gets a new producer: once the
+     * credentials are accepted the relay publishes again without a restart.
+     */
+    private void replaceProducerIfRefused(RuntimeException failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                KafkaProducer<String, byte[]> refused;
+                synchronized (this) {
+                    refused = producer;
+                    producer = null;
+                }
+                if (refused != null) {
+                    refused.close(Duration.ZERO);
+                }
+                return;
+            }
         }
     }
 

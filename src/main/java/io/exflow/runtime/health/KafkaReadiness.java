@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -41,6 +42,11 @@ public class KafkaReadiness implements HealthCheck {
                     .get(2, TimeUnit.SECONDS).size();
             response.withData("brokers", brokers);
         } catch (Exception e) {
+            if (refusedLogin(e)) {
+                // An admin client whose login was refused may keep reporting that failure; the next
+                // probe asks with a new one, so readiness follows the broker once it accepts us.
+                closeAdmin();
+            }
             return response.down().withData("error", String.valueOf(e.getMessage())).build();
         }
         boolean loopsHealthy = true;
@@ -64,10 +70,24 @@ public class KafkaReadiness implements HealthCheck {
         return admin;
     }
 
+    private static boolean refusedLogin(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void closeAdmin() {
+        if (admin != null) {
+            admin.close(java.time.Duration.ZERO);
+            admin = null;
+        }
+    }
+
     @PreDestroy
     void close() {
-        if (admin != null) {
-            admin.close();
-        }
+        closeAdmin();
     }
 }
