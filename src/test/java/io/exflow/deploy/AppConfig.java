@@ -64,9 +64,14 @@ final class AppConfig {
         return names;
     }
 
-    /** Whether a variable name set by a manifest is one the application or its image reads. */
+    /**
+     * Whether a variable name set by a manifest is one the application or its image reads: its
+     * own, QUARKUS_* (Quarkus' mapping of any property) and KAFKA_&lt;PROPERTY&gt; for every Kafka
+     * client setting (io.exflow.runtime.config.KafkaClientProperties).
+     */
     boolean readsEnv(String name) {
-        return envNames().contains(name) || DeployContract.IMAGE_ENV.contains(name) || name.startsWith("QUARKUS_");
+        return envNames().contains(name) || DeployContract.IMAGE_ENV.contains(name) || name.startsWith("QUARKUS_")
+                || io.exflow.runtime.config.KafkaClientProperties.isClientSettingVariable(name);
     }
 
     /** The environment variable a key is read from, if its value is a single ${ENV:default}. */

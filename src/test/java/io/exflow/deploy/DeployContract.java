@@ -33,7 +33,8 @@ final class DeployContract {
     static final Set<String> SECRETS = Set.of("exflow-db", "exflow-redis", "exflow-kafka", "exflow-jwt");
 
     /** Settings that must come from a Secret when a manifest sets them. */
-    static final Set<String> SECRET_ENV = Set.of("DB_PASSWORD", "REDIS_URL");
+    static final Set<String> SECRET_ENV = Set.of("DB_PASSWORD", "REDIS_URL", "KAFKA_SASL_PASSWORD", "KAFKA_SASL_JAAS_CONFIG",
+            "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD");
 
     /**
      * Environment variables the image itself reads (run-java.sh of the JVM base image), allowed in

@@ -52,6 +52,7 @@ final class ManifestChecks {
             if (!Yaml.ofKind(docs, "ScaledObject").isEmpty()) {
                 scaledObject(role, deployment.get(), env);
             }
+            problems.addAll(SecuredConnectionChecks.check(role, deployment.get(), env, docs));
         }
         metricsService();
         serviceMonitor();
