@@ -4,6 +4,7 @@
 #   promtool          from Debian's prometheus package, checks alert rules and prometheus.yml
 #   dockerfile-utils  (npm) the Dockerfile syntax linter; hadolint is not packaged here
 #   kubectl           renders the kustomize overlays (usually present already)
+#   openssl           SecuredConnectionsIT makes its test CA and certificates with it
 # Idempotent: a second run installs nothing. The tests fail, naming this script, when a tool is missing.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ apt_packages=()
 command -v docker-compose >/dev/null 2>&1 || apt_packages+=(docker-compose)
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubectl)
+command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "install-tools: apt-get install ${apt_packages[*]}"
   $SUDO apt-get update -qq
