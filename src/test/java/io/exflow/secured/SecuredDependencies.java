@@ -56,6 +56,11 @@ public class SecuredDependencies implements QuarkusTestResourceLifecycleManager 
             throw new IllegalStateException("secured dependencies did not start: " + e.getMessage(), e);
         }
         Map<String, String> config = new HashMap<>();
+        // ExflowTestResources (declared by other test classes) applies to every @QuarkusTest: this
+        // resource starts after it (order) and replaces each of its settings.
+        config.put("quarkus.flyway.schemas", "public");
+        config.put("quarkus.hibernate-orm.database.default-schema", "public");
+        config.put("exflow.redis.key-prefix", "secured-it:");
         // KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
         // KAFKA_SASL_PASSWORD, KAFKA_SSL_TRUSTSTORE_TYPE, KAFKA_SSL_TRUSTSTORE_LOCATION
         config.put("kafka.bootstrap.servers", kafka.secureBootstrap());
@@ -80,6 +85,11 @@ public class SecuredDependencies implements QuarkusTestResourceLifecycleManager 
         config.put("quarkus.log.file.filter", "exflow-kafka-auth");
         config.put("quarkus.log.file.json.enabled", "false");
         return config;
+    }
+
+    @Override
+    public int order() {
+        return 100;
     }
 
     @Override

@@ -72,6 +72,11 @@ public final class KafkaAuthenticationLog implements Filter {
         if (message == null || MARKERS.stream().noneMatch(message::contains)) {
             return null;
         }
+        for (String reason : List.of("Authentication failed", "SSL handshake failed")) {
+            if (message.contains(reason)) {
+                return message.substring(message.indexOf(reason)).trim();
+            }
+        }
         int due = message.indexOf("due to: ");
         return due >= 0 ? message.substring(due + "due to: ".length()).trim() : message.trim();
     }
