@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Filter;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -19,7 +18,8 @@ import io.quarkus.logging.LoggingFilter;
  * clients) logs each failed reconnect, about once a second each, and exflow's loops log their
  * failed polls on top. This filter (on the console handler, {@code quarkus.log.console.filter})
  * turns the first such record into one ERROR line that says what to check, names no secret, and
- * drops the rest; a failure that is still there after {@link #REPEAT_AFTER} is reported again.
+ * drops the rest — with the "disconnected" notices the refused logins cause while they go on; a
+ * failure that is still there after {@link #REPEAT_AFTER} is reported again.
  * Readiness ({@link KafkaReadiness}) is DOWN meanwhile, and the clients keep retrying, so work
  * resumes by itself once the broker accepts the credentials.
  */
@@ -31,19 +31,24 @@ public final class KafkaAuthenticationLog implements Filter {
     private static final List<String> MARKERS = List.of("failed authentication", "Authentication failed",
             "authentication error", "SSL handshake failed");
 
+    /** A refused login drops the connection: the clients' "disconnected" notices are the same failure. */
+    private static final Duration FAILING_RECENTLY = Duration.ofSeconds(5);
+
     /** Shared by every instance: the process has one log, whichever handlers it has. */
     private static final AtomicLong LAST_REPORTED_NANOS = new AtomicLong(System.nanoTime() - REPEAT_AFTER.toNanos() - 1);
+    private static final AtomicLong LAST_FAILURE_NANOS = new AtomicLong(System.nanoTime() - REPEAT_AFTER.toNanos() - 1);
 
     @Override
     public boolean isLoggable(LogRecord record) {
         if (LOGGER.equals(record.getLoggerName()) || !fromKafkaClients(record)) {
             return true;
         }
+        long now = System.nanoTime();
         String reason = authenticationFailure(record);
         if (reason == null) {
-            return true;
+            return !(now - LAST_FAILURE_NANOS.get() < FAILING_RECENTLY.toNanos() && disconnectNotice(record));
         }
-        long now = System.nanoTime();
+        LAST_FAILURE_NANOS.set(now);
         long last = LAST_REPORTED_NANOS.get();
         if (now - last <= REPEAT_AFTER.toNanos() || !LAST_REPORTED_NANOS.compareAndSet(last, now)) {
             return false;
@@ -53,6 +58,11 @@ public final class KafkaAuthenticationLog implements Filter {
                 + " (or KAFKA_SASL_JAAS_CONFIG) and KAFKA_SSL_TRUSTSTORE_LOCATION. Readiness stays DOWN and every client"
                 + " keeps retrying; repeats are not logged for " + REPEAT_AFTER.toMinutes() + " minutes.");
         return true;
+    }
+
+    private static boolean disconnectNotice(LogRecord record) {
+        String message = message(record);
+        return message != null && message.contains("disconnected");
     }
 
     private static boolean fromKafkaClients(LogRecord record) {
@@ -91,7 +101,7 @@ public final class KafkaAuthenticationLog implements Filter {
 
     private static void rewrite(LogRecord record, String message) {
         record.setLoggerName(LOGGER);
-        record.setLevel(Level.SEVERE);
+        record.setLevel(org.jboss.logmanager.Level.ERROR);
         record.setThrown(null);
         record.setParameters(null);
         if (record instanceof ExtLogRecord ext) {
