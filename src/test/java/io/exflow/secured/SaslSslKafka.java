@@ -91,22 +91,25 @@ final class SaslSslKafka implements AutoCloseable {
 
     /** Creates the topics, as a platform team does when the application may not (CREATE_TOPICS=false). */
     void createTopics(List<String> topics, int partitions) throws Exception {
-        try (Admin admin = internalAdmin()) {
+        try (Admin admin = internalAdmin("127.0.0.1:" + internalPort)) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
                     .all().get(60, TimeUnit.SECONDS);
         }
     }
 
-    /** Creates or replaces the user's SCRAM-SHA-512 credential (the broker's idea of the password). */
-    void setPassword(String user, String password) throws Exception {
-        try (Admin admin = internalAdmin()) {
+    /**
+     * Creates or replaces the user's SCRAM-SHA-512 credential (the broker's idea of the password),
+     * through the plain listener at {@code internalBootstrap}.
+     */
+    static void setPassword(String internalBootstrap, String user, String password) throws Exception {
+        try (Admin admin = internalAdmin(internalBootstrap)) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(60, TimeUnit.SECONDS);
         }
     }
 
-    private Admin internalAdmin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + internalPort,
+    private static Admin internalAdmin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000));
     }
 

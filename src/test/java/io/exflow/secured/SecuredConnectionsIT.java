@@ -71,11 +71,11 @@ class SecuredConnectionsIT {
         assertThat(refused.get(0)).contains("ERROR", "Authentication failed", "KAFKA_SASL_PASSWORD");
         assertThat(log).as("no Kafka client repeats the failure").doesNotContain("failed authentication due to")
                 .doesNotContain("disconnected");
-        assertThat(log).as("no secret in the log").doesNotContain(SecuredDependencies.KAFKA_PASSWORD,
-                SecuredDependencies.WRONG_KAFKA_PASSWORD, SecuredDependencies.DB_PASSWORD, SecuredDependencies.REDIS_PASSWORD);
+        assertThat(log).as("no secret in the log").doesNotContain(secrets());
 
         // ---- the broker gets exflow's password: the same process recovers ------------------------
-        SecuredDependencies.kafka.setPassword(SaslSslKafka.USER, SecuredDependencies.KAFKA_PASSWORD);
+        SaslSslKafka.setPassword(secret(SecuredDependencies.KAFKA_ADMIN_BOOTSTRAP), SaslSslKafka.USER,
+                secret(SecuredDependencies.KAFKA_PASSWORD));
         await().atMost(Duration.ofSeconds(60)).until(() -> RestAssured.get(ready).statusCode() == 200);
         String up = RestAssured.get(ready).asString();
         for (String consumer : List.of("exflow-intake", "exflow-triage", "exflow-policy", "exflow-playbook", "exflow-feedback")) {
@@ -98,11 +98,22 @@ class SecuredConnectionsIT {
         assertThat(db.count("SELECT count(*) FROM dead_letter")).isZero();
 
         // The server side agrees: exflow's sessions are TLS, and the log still holds no secret.
-        assertThat(SecuredDependencies.postgres.sslConnections()).matches("(\\d+)/\\1").isNotEqualTo("0/0");
-        assertThat(Files.readString(SecuredDependencies.LOG)).doesNotContain(SecuredDependencies.KAFKA_PASSWORD,
-                SecuredDependencies.DB_PASSWORD, SecuredDependencies.REDIS_PASSWORD);
+        assertThat(TlsPostgres.sslConnections(Integer.parseInt(secret(SecuredDependencies.PG_PORT))))
+                .matches("(\\d+)/\\1").isNotEqualTo("0/0");
+        assertThat(Files.readString(SecuredDependencies.LOG)).doesNotContain(secrets());
         assertThat(Files.readString(SecuredDependencies.LOG).lines().filter(l -> l.contains(KafkaAuthenticationLog.class.getSimpleName())))
                 .hasSize(1);
+    }
+
+    private static String secret(String name) {
+        String value = SecuredDependencies.secret(name);
+        assertThat(value).as(name).isNotBlank();
+        return value;
+    }
+
+    private static String[] secrets() {
+        return new String[] { secret(SecuredDependencies.KAFKA_PASSWORD), secret(SecuredDependencies.WRONG_KAFKA_PASSWORD),
+                secret(SecuredDependencies.DB_PASSWORD), secret(SecuredDependencies.REDIS_PASSWORD) };
     }
 
     private static UUID submit(long amount) {

@@ -26,31 +26,49 @@ public class SecuredDependencies implements QuarkusTestResourceLifecycleManager 
             "exflow.exceptions.triaged", "exflow.exceptions.decided", "exflow.exceptions.closed", "exflow.tools.results",
             "exflow.sla.alerts", "exflow.deadletter");
 
-    /** Secrets made per run: exflow's and the broker's first (wrong) Kafka password, the DB and Redis passwords. */
-    static final String KAFKA_PASSWORD = "kafka-" + UUID.randomUUID();
-    static final String WRONG_KAFKA_PASSWORD = "stale-" + UUID.randomUUID();
-    static final String DB_PASSWORD = "db-" + UUID.randomUUID();
-    static final String REDIS_PASSWORD = "redis-" + UUID.randomUUID();
+    /**
+     * What the test needs from this resource, as system properties: the test class may be loaded
+     * by another class loader than this resource, so static fields are not shared.
+     */
+    static final String KAFKA_PASSWORD = "exflow.secured-it.kafka-password";
+    static final String WRONG_KAFKA_PASSWORD = "exflow.secured-it.wrong-kafka-password";
+    static final String DB_PASSWORD = "exflow.secured-it.db-password";
+    static final String REDIS_PASSWORD = "exflow.secured-it.redis-password";
+    static final String KAFKA_ADMIN_BOOTSTRAP = "exflow.secured-it.kafka-admin-bootstrap";
+    static final String PG_PORT = "exflow.secured-it.pg-port";
 
-    static SaslSslKafka kafka;
-    static TlsPostgres postgres;
-    static TlsRedis redis;
-    static TestPki pki;
+    private SaslSslKafka kafka;
+    private TlsPostgres postgres;
+    private TlsRedis redis;
+
+    /** A secret made for this run. */
+    static String secret(String name) {
+        return System.getProperty(name);
+    }
 
     @Override
     public Map<String, String> start() {
+        // Secrets made per run: exflow's and the broker's first (wrong) Kafka password, the DB and Redis passwords.
+        for (String name : java.util.List.of(KAFKA_PASSWORD, WRONG_KAFKA_PASSWORD, DB_PASSWORD, REDIS_PASSWORD)) {
+            System.setProperty(name, name.substring(name.lastIndexOf('.') + 1) + "-" + UUID.randomUUID());
+        }
+        TestPki pki;
         try {
             deleteRecursively(HOME);
             Files.createDirectories(HOME);
             pki = TestPki.create(HOME.resolve("pki"));
-            postgres = new TlsPostgres(freePort(), DB_PASSWORD);
+            int pgPort = freePort();
+            postgres = new TlsPostgres(pgPort, secret(DB_PASSWORD));
             postgres.start(pki);
-            redis = new TlsRedis(freePort(), REDIS_PASSWORD, HOME.resolve("redis"));
+            System.setProperty(PG_PORT, String.valueOf(pgPort));
+            redis = new TlsRedis(freePort(), secret(REDIS_PASSWORD), HOME.resolve("redis"));
             redis.start(pki);
-            kafka = new SaslSslKafka(HOME.resolve("kafka"), freePort(), freePort(), freePort());
+            int adminPort = freePort();
+            kafka = new SaslSslKafka(HOME.resolve("kafka"), freePort(), adminPort, freePort());
             kafka.start(pki);
+            System.setProperty(KAFKA_ADMIN_BOOTSTRAP, "127.0.0.1:" + adminPort);
             kafka.createTopics(TOPICS, 4);
-            kafka.setPassword(SaslSslKafka.USER, WRONG_KAFKA_PASSWORD);
+            SaslSslKafka.setPassword(secret(KAFKA_ADMIN_BOOTSTRAP), SaslSslKafka.USER, secret(WRONG_KAFKA_PASSWORD));
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("secured dependencies did not start: " + e.getMessage(), e);
@@ -67,7 +85,7 @@ public class SecuredDependencies implements QuarkusTestResourceLifecycleManager 
         config.put("kafka.security.protocol", "SASL_SSL");
         config.put("kafka.sasl.mechanism", "SCRAM-SHA-512");
         config.put("exflow.kafka.sasl-username", SaslSslKafka.USER);
-        config.put("exflow.kafka.sasl-password", KAFKA_PASSWORD);
+        config.put("exflow.kafka.sasl-password", secret(KAFKA_PASSWORD));
         config.put("kafka.ssl.truststore.type", "PEM");
         config.put("kafka.ssl.truststore.location", pki.caCert().toString());
         // A managed Kafka's topics belong to its platform team: CREATE_TOPICS=false.
@@ -75,7 +93,7 @@ public class SecuredDependencies implements QuarkusTestResourceLifecycleManager 
         // DB_URL (sslmode=verify-full with the CA), DB_USER, DB_PASSWORD
         config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(pki));
         config.put("quarkus.datasource.username", TlsPostgres.USER);
-        config.put("quarkus.datasource.password", DB_PASSWORD);
+        config.put("quarkus.datasource.password", secret(DB_PASSWORD));
         // REDIS_URL (rediss:// with the ACL user), REDIS_TLS_CA_FILE
         config.put("quarkus.redis.hosts", redis.url());
         config.put("quarkus.redis.tls.trust-certificate-pem.certs", pki.caCert().toString());

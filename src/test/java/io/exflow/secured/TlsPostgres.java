@@ -55,13 +55,17 @@ final class TlsPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE + "?sslmode=verify-full&sslrootcert=" + pki.caCert();
     }
 
-    /** Whether the server saw this session over TLS (pg_stat_ssl), for the connections of {@code user}. */
-    String sslConnections() {
-        return psql("SELECT count(*) FILTER (WHERE s.ssl) || '/' || count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid"
-                + " WHERE a.usename = '" + USER + "'");
+    /** "TLS sessions/all sessions" of user exflow, as the server at {@code port} sees them (pg_stat_ssl). */
+    static String sslConnections(int port) {
+        return psql(port, "SELECT count(*) FILTER (WHERE s.ssl) || '/' || count(*) FROM pg_stat_activity a"
+                + " JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.usename = '" + USER + "'");
     }
 
     private String psql(String sql) {
+        return psql(port, sql);
+    }
+
+    private static String psql(int port, String sql) {
         return Shell.run(null, "psql", "-h", "/var/run/postgresql", "-p", String.valueOf(port), "-U", "postgres",
                 "-d", "postgres", "-tAc", sql);
     }
