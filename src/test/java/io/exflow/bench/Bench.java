@@ -112,7 +112,8 @@ public final class Bench {
                 sampler.start();
                 OUT.printf("    warm-up: %d exceptions%n", s.warmup);
                 saturate(load, db, s.warmup, "warm-up", null);
-                boolean profile = "1".equals(System.getenv("BENCH_PROFILE"));
+                // Only one process is profiled: in the split deployment the first would be the api.
+                boolean profile = "1".equals(System.getenv("BENCH_PROFILE")) && deployment.equals("all");
                 if (profile) {
                     Profile.start(procs.get(0).pid(), "saturation");
                 }

@@ -51,6 +51,14 @@ public class OutboxRelay {
     /** A job list's wake-up tokens live in the list named like it plus this. */
     public static final String WAKE_SUFFIX = ":wake";
     private static final int WAKE_TOKENS_MAX = 64;
+    /** LPUSH the jobs (ARGV[2..]) on KEYS[1], one token each on KEYS[2], keep at most ARGV[1] tokens. */
+    private static final String PUSH_SCRIPT = """
+            redis.call('LPUSH', KEYS[1], unpack(ARGV, 2))
+            local tokens = math.min(#ARGV - 1, tonumber(ARGV[1]))
+            for i = 1, tokens do redis.call('LPUSH', KEYS[2], '1') end
+            redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[1]) - 1)
+            return tokens
+            """;
     private static final long SEND_TIMEOUT_SECONDS = 30;
 
     private final DataSource dataSource;
@@ -231,10 +239,14 @@ public class OutboxRelay {
      * is capped (a busy fleet that never blocks does not let tokens pile up).
      */
     private void pushJobs(String list, List<String> jobs) {
-        var lists = redis.get().list(String.class);
-        lists.lpush(list, jobs.toArray(String[]::new));
-        lists.lpush(list + WAKE_SUFFIX, java.util.Collections.nCopies(Math.min(jobs.size(), WAKE_TOKENS_MAX), "1").toArray(String[]::new));
-        lists.ltrim(list + WAKE_SUFFIX, 0, WAKE_TOKENS_MAX - 1);
+        List<String> args = new ArrayList<>(jobs.size() + 5);
+        args.add(PUSH_SCRIPT);
+        args.add("2");
+        args.add(list);
+        args.add(list + WAKE_SUFFIX);
+        args.add(Integer.toString(WAKE_TOKENS_MAX));
+        args.addAll(jobs);
+        redis.get().execute("EVAL", args.toArray(String[]::new)); // one round trip: jobs, tokens, cap
     }
 
     /** Keeps exflow_outbox_backlog current: a growing backlog means Kafka is not taking our events. */
