@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,8 +59,10 @@ class IdentityProviderTokensIT {
         }
     }
 
-    @ConfigProperty(name = TestIdentityProvider.URL_PROPERTY)
-    String idp;
+    /** Read when used: every test class is validated at each app start, also those of other profiles. */
+    private static String idp() {
+        return ConfigProvider.getConfig().getValue(TestIdentityProvider.URL_PROPERTY, String.class);
+    }
 
     @Test
     void rotatedKeysAreHonouredWithoutARestartAndAWithdrawnKeyIsRefused() throws Exception {
@@ -156,7 +158,7 @@ class IdentityProviderTokensIT {
     private Map<String, Object> claims(String... realmRoles) {
         long now = Instant.now().getEpochSecond();
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("iss", idp + "/realms/exflow");
+        c.put("iss", idp() + "/realms/exflow");
         c.put("aud", TestIdentityProvider.AUDIENCE);
         c.put("sub", "f3b1c2d4-operator");
         c.put("preferred_username", "olivia");
@@ -171,12 +173,12 @@ class IdentityProviderTokensIT {
     }
 
     private int fetches() throws IOException, InterruptedException {
-        return Integer.parseInt(HTTP.send(HttpRequest.newBuilder(URI.create(idp + "/fetches")).build(),
+        return Integer.parseInt(HTTP.send(HttpRequest.newBuilder(URI.create(idp() + "/fetches")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
     }
 
     private String post(String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(idp + path))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(idp() + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();

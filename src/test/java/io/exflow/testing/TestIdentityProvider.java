@@ -35,7 +35,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  *   POST /rotate               → {"kid": new, "withdrawn": [...]}
  *   GET  /fetches              → how many times /jwks was fetched
  * </pre>
- * Why not Keycloak itself: see docs/security.md (measured start-up time and memory on this machine).
+ * The real Keycloak runs in KeycloakTokensIT; this one exists for tokens a real provider will not
+ * mint on demand (wrong audience, too old, expired within the skew): see docs/security.md.
  */
 public class TestIdentityProvider implements QuarkusTestResourceLifecycleManager {
     /** Config key the tests read the provider's base URL from. */
