@@ -1,11 +1,10 @@
 package io.exflow.api;
 
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +13,7 @@ import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.config.InvalidConfigException;
 import io.exflow.runtime.config.WorkerRole;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
@@ -30,6 +30,7 @@ import jakarta.inject.Singleton;
  */
 @ApplicationScoped
 public class ApiHttp {
+    private static final Logger LOG = Logger.getLogger(ApiHttp.class);
     private final ExflowSettings settings;
     private final ObjectMapper mapper;
     private final Config config;
@@ -46,29 +47,34 @@ public class ApiHttp {
         return ApiSettings.load(config);
     }
 
-    /** With the api role, bad api settings and an unreadable token key stop start-up, naming the variable. */
+    /**
+     * With the api role, bad api settings and an unreadable token key stop start-up, naming the
+     * variable; so does the committed dev key outside the dev and test profiles, unless
+     * EXFLOW_ALLOW_INSECURE_DEV_KEY=true says that is meant (then it is logged loudly).
+     */
     void onStart(@Observes @Priority(20) StartupEvent event, ApiSettings api,
             @ConfigProperty(name = "mp.jwt.verify.publickey.location") String keyLocation) {
-        if (settings.runs(WorkerRole.API) && !keyReadable(keyLocation)) {
-            throw new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION", "names no readable public key: '" + keyLocation
-                    + "' (a file path or classpath resource; in Kubernetes mount it from a Secret)");
+        if (!settings.runs(WorkerRole.API) || DevKeyGuard.isRemote(keyLocation)) {
+            return; // a JWKS endpoint is the identity provider's: read when the first token arrives
         }
+        String key = DevKeyGuard.read(keyLocation).orElseThrow(() -> new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION",
+                "names no readable public key: '" + keyLocation + "' (a file path, classpath resource or JWKS URL; "
+                        + "in Kubernetes mount it from a Secret)"));
+        if (!DevKeyGuard.holdsDevKey(key) || devOrTestProfile()) {
+            return;
+        }
+        if (!api.allowInsecureDevKey()) {
+            throw new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION", "'" + keyLocation + "' is the committed DEV key: "
+                    + "anyone can mint tokens it accepts. Point it at your identity provider's JWKS URL or key, or set "
+                    + DevKeyGuard.OVERRIDE + "=true if this is a throw-away local stack");
+        }
+        LOG.warnf("INSECURE: the api accepts tokens signed with the committed dev key (%s=true); anyone can mint them. "
+                + "Never run this outside a throw-away local stack.", DevKeyGuard.OVERRIDE);
     }
 
-    private static boolean keyReadable(String location) {
-        if (location.startsWith("http://") || location.startsWith("https://")) {
-            return true; // a JWKS endpoint: checked when the first token arrives
-        }
-        String path = location.startsWith("file:") ? location.substring(5) : location;
-        if (Files.isReadable(Path.of(path))) {
-            return true;
-        }
-        String resource = location.startsWith("classpath:") ? location.substring(10) : location;
-        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
-            return in != null;
-        } catch (java.io.IOException e) {
-            return false;
-        }
+    private static boolean devOrTestProfile() {
+        List<String> profiles = ConfigUtils.getProfiles();
+        return profiles.contains("dev") || profiles.contains("test");
     }
 
     void routes(@Observes Router router, ApiSettings api) {

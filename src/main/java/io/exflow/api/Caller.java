@@ -1,64 +1,59 @@
 package io.exflow.api;
 
-import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /**
- * Who is calling, from the verified bearer token: the subject ({@code sub}, the actor recorded
- * on approvals and dead-letter operations), the tenants it may act for (claim {@code tenants};
- * {@code "*"} = platform admin, every tenant) and its roles (claim {@code groups}).
+ * Who is calling: the subject ({@code sub}, the actor recorded on approvals and dead-letter
+ * operations) and its {@link Grants} — the roles it holds per tenant, mapped from the verified
+ * token's claims by {@link GrantsAugmentor}. Works for any authenticated identity whose principal
+ * is a JWT (bearer tokens, and OIDC sessions, which carry one too).
  */
 @RequestScoped
 public class Caller {
-    public static final String ALL_TENANTS = "*";
+    public static final String ALL_TENANTS = Grants.ALL_TENANTS;
 
-    private final JsonWebToken jwt;
+    private final SecurityIdentity identity;
 
-    public Caller(JsonWebToken jwt) {
-        this.jwt = jwt;
+    public Caller(SecurityIdentity identity) {
+        this.identity = identity;
     }
 
     public String subject() {
-        String sub = jwt.getSubject();
+        String sub = identity.getPrincipal() instanceof JsonWebToken jwt ? jwt.getSubject() : null;
         return sub == null || sub.isBlank() ? "unknown" : sub;
     }
 
+    public Grants grants() {
+        Grants grants = identity.getAttribute(GrantsAugmentor.GRANTS);
+        return grants == null ? Grants.NONE : grants;
+    }
+
+    /** The tenants the caller holds any role in ({@value #ALL_TENANTS} = every tenant). */
     public Set<String> tenants() {
-        Object claim = jwt.getClaim("tenants");
-        Set<String> out = new LinkedHashSet<>();
-        if (claim instanceof JsonArray array) {
-            for (JsonValue v : array) {
-                if (v instanceof JsonString s) {
-                    out.add(s.getString());
-                }
-            }
-        } else if (claim instanceof Collection<?> values) {
-            values.forEach(v -> out.add(String.valueOf(v)));
-        } else if (claim instanceof JsonString s) {
-            out.add(s.getString());
-        } else if (claim instanceof String s) {
-            out.add(s);
-        }
-        return out;
+        return grants().tenants();
     }
 
     public boolean platformAdmin() {
-        return tenants().contains(ALL_TENANTS);
+        return grants().platformAdmin();
     }
 
-    /** 403 with no data unless the token names this tenant (or every tenant). */
-    public void requireTenant(String tenantId) {
-        Set<String> tenants = tenants();
-        if (!tenants.contains(tenantId) && !tenants.contains(ALL_TENANTS)) {
+    /**
+     * 403 with no data unless the caller holds a role in this tenant — one of {@code anyOfRoles}
+     * when given ({@code tenant-forbidden} without any role there, {@code role-forbidden} without
+     * one of these).
+     */
+    public void requireTenant(String tenantId, String... anyOfRoles) {
+        Set<String> roles = grants().rolesIn(tenantId);
+        if (roles.isEmpty()) {
             throw ProblemException.tenantForbidden();
+        }
+        if (anyOfRoles.length > 0 && Set.of(anyOfRoles).stream().noneMatch(roles::contains)) {
+            throw ProblemException.roleForbidden();
         }
     }
 }

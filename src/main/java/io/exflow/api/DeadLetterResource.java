@@ -164,18 +164,16 @@ public class DeadLetterResource {
         return new BatchReplayResponse(replayed, skipped);
     }
 
-    /** 403 (no data) unless the token names the tenant; the unattributed entries need a platform admin. */
+    /** 403 (no data) unless the caller is an operator of the tenant; the unattributed entries need a platform admin. */
     private DeadLetterStore.Scope scope(String tenant, boolean startsWork) {
         if (Tenants.UNATTRIBUTED.equals(tenant)) {
-            if (!caller.platformAdmin()) {
-                throw ProblemException.tenantForbidden();
-            }
+            caller.requireTenant(Grants.ALL_TENANTS, Grants.OPERATOR);
             return new DeadLetterStore.Scope(null);
         }
         if (startsWork) {
-            tenants.requireActive(caller, tenant);
+            tenants.requireActive(caller, tenant, Grants.OPERATOR);
         } else {
-            tenants.requireReadable(caller, tenant);
+            tenants.requireReadable(caller, tenant, Grants.OPERATOR);
         }
         return new DeadLetterStore.Scope(tenant);
     }

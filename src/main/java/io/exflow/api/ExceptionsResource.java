@@ -74,7 +74,7 @@ public class ExceptionsResource {
     @APIResponse(responseCode = "202", description = "accepted", content = @Content(schema = @Schema(implementation = AcceptedResponse.class)))
     public Response submit(@PathParam("tenant") String tenant, @HeaderParam("Idempotency-Key") String idempotencyKey,
             InputStream body) {
-        tenants.requireActive(caller, tenant);
+        tenants.requireActive(caller, tenant, Grants.INGEST);
         Submissions.checkKey(idempotencyKey);
         rateLimiter.acquire(tenant, tenants.rateLimit(tenant));
         Submissions.Accepted accepted = submissions.submit(tenant, idempotencyKey, payloads.read(body));
@@ -92,7 +92,7 @@ public class ExceptionsResource {
     @Operation(summary = "An exception's state, severity, SLA deadline, decision and playbook progress",
             description = "state RECEIVED means accepted but not yet through intake")
     public ExceptionViews.ExceptionView get(@PathParam("tenant") String tenant, @PathParam("id") UUID id) {
-        tenants.requireReadable(caller, tenant);
+        tenants.requireReadable(caller, tenant, Grants.INGEST, Grants.OPERATOR, Grants.APPROVER);
         ExceptionViews.ExceptionView view = views.find(tenant, id);
         if (view == null) {
             throw ProblemException.notFound("no such exception");
@@ -106,7 +106,7 @@ public class ExceptionsResource {
     @Operation(summary = "Every event of the exception, in order",
             description = "the ingested entry's detail (the raw submission, before PII redaction) is not served")
     public List<ExceptionViews.TimelineEntry> timeline(@PathParam("tenant") String tenant, @PathParam("id") UUID id) {
-        tenants.requireReadable(caller, tenant);
+        tenants.requireReadable(caller, tenant, Grants.INGEST, Grants.OPERATOR, Grants.APPROVER);
         List<ExceptionViews.TimelineEntry> entries = views.timeline(tenant, id);
         if (entries.isEmpty()) {
             throw ProblemException.notFound("no such exception");
@@ -121,7 +121,7 @@ public class ExceptionsResource {
     @Operation(summary = "Approve or reject an exception awaiting approval",
             description = "409 unless the exception is AWAITING_APPROVAL and not yet answered")
     public ApprovalResponse approve(@PathParam("tenant") String tenant, @PathParam("id") UUID id, ApprovalRequest request) {
-        tenants.requireActive(caller, tenant);
+        tenants.requireActive(caller, tenant, Grants.APPROVER);
         if (request == null || request.approve() == null) {
             throw ProblemException.badRequest("'approve' (true or false) is required");
         }

@@ -39,6 +39,12 @@ public class ProblemException extends RuntimeException {
                 "the token does not allow acting for this tenant"));
     }
 
+    /** The caller may act for the tenant, but not in the role this operation needs. */
+    public static ProblemException roleForbidden() {
+        return new ProblemException(Problem.of(403, "role-forbidden", "Forbidden",
+                "the token lacks the role this operation needs"));
+    }
+
     public static ProblemException conflict(String slug, String detail) {
         return new ProblemException(Problem.of(409, slug, "Conflict", detail));
     }

@@ -41,7 +41,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return Problem.of(403, "role-forbidden", "Forbidden", "the token lacks the role this operation needs").toResponse();
+        return ProblemException.roleForbidden().problem().toResponse();
     }
 
     @ServerExceptionMapper

@@ -12,8 +12,9 @@ import io.exflow.runtime.delivery.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Tenant rules of the api. Order on every tenant route: the caller's token must name the tenant
- * (else 403, whether or not it exists — nothing to enumerate), then the tenant must exist
+ * Tenant rules of the api. Order on every tenant route: the caller must hold a role in the tenant
+ * (else 403, whether or not it exists — nothing to enumerate) and, per route, the role the route
+ * needs there (else 403 {@code role-forbidden}), then the tenant must exist
  * (404), and for operations that start pipeline work (submit, approve, replay) it must be
  * ACTIVE (a SUSPENDED tenant gets 403 {@code tenant-suspended}; reads and discards still work).
  */
@@ -30,17 +31,17 @@ public class Tenants {
         this.packs = packs;
     }
 
-    /** Access check, then existence. */
-    public void requireReadable(Caller caller, String tenantId) {
-        caller.requireTenant(tenantId);
+    /** Access check (a role in the tenant, one of {@code anyOfRoles} when given), then existence. */
+    public void requireReadable(Caller caller, String tenantId, String... anyOfRoles) {
+        caller.requireTenant(tenantId, anyOfRoles);
         if (status(tenantId) == null) {
             throw ProblemException.notFound("no such tenant");
         }
     }
 
-    /** Access, existence, and ACTIVE. */
-    public void requireActive(Caller caller, String tenantId) {
-        caller.requireTenant(tenantId);
+    /** Access (as {@link #requireReadable}), existence, and ACTIVE. */
+    public void requireActive(Caller caller, String tenantId, String... anyOfRoles) {
+        caller.requireTenant(tenantId, anyOfRoles);
         String status = status(tenantId);
         if (status == null) {
             throw ProblemException.notFound("no such tenant");

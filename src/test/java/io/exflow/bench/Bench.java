@@ -297,6 +297,7 @@ public final class Bench {
             env.put("HTTP_PORT", Integer.toString(httpPort));
             env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
             env.put("JWT_PUBLIC_KEY_LOCATION", "dev-jwt/publicKey.pem");
+            env.put("EXFLOW_ALLOW_INSECURE_DEV_KEY", "true"); // a throw-away local run: the dev key is meant
             env.put("LOG_JSON", "false");
             env.putIfAbsent("QUARKUS_LOG_LEVEL", "WARN");
             env.put("CONCURRENCY", s.concurrency());

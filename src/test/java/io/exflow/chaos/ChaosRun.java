@@ -218,6 +218,7 @@ public final class ChaosRun {
         e.put("DB_POOL_MAX", "8");
         e.put("REDIS_URL", infra.redisUrl());
         e.put("JWT_PUBLIC_KEY_LOCATION", "dev-jwt/publicKey.pem");
+        e.put("EXFLOW_ALLOW_INSECURE_DEV_KEY", "true"); // a throw-away local run: the dev key is meant
         e.put("PACKS_DIR", root.resolve("src/test/resources/packs-chaos").toString());
         e.put("LOG_JSON", "true");
         e.put("TOPIC_PARTITIONS", "6");
