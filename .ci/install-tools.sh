@@ -5,6 +5,7 @@
 #   dockerfile-utils  (npm) the Dockerfile syntax linter; hadolint is not packaged here
 #   kubectl           renders the kustomize overlays (usually present already)
 #   openssl           SecuredConnectionsIT makes its test CA and certificates with it
+#   chromium, chromium-driver  headless browser and its WebDriver for the console's browser tests
 # Idempotent: a second run installs nothing. The tests fail, naming this script, when a tool is missing.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ command -v docker-compose >/dev/null 2>&1 || apt_packages+=(docker-compose)
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubectl)
 command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || apt_packages+=(chromium-driver)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "install-tools: apt-get install ${apt_packages[*]}"
   $SUDO apt-get update -qq
@@ -34,4 +37,4 @@ if ! dockerfile-utils --version 2>/dev/null | grep -q "version $DOCKERFILE_UTILS
   $SUDO npm install -g --no-audit --no-fund --loglevel=error "dockerfile-utils@$DOCKERFILE_UTILS_VERSION" >/dev/null
 fi
 
-echo "install-tools: $(docker-compose version --short), promtool $(promtool --version 2>&1 | awk 'NR==1{print $3}'), dockerfile-utils $(dockerfile-utils --version | awk '{print $3}'), kubectl $(kubectl version --client 2>/dev/null | awk 'NR==1{print $3}')"
+echo "install-tools: $(docker-compose version --short), promtool $(promtool --version 2>&1 | awk 'NR==1{print $3}'), dockerfile-utils $(dockerfile-utils --version | awk '{print $3}'), kubectl $(kubectl version --client 2>/dev/null | awk 'NR==1{print $3}'), $(chromium --version 2>/dev/null)"

@@ -62,4 +62,15 @@ public final class Roles {
                     "exflow.tool.job-overdue", "PT3S", "exflow.tool.job-overdue-check", "1s");
         }
     }
+
+    /**
+     * Every role but feedback (the console's browser test): exceptions go all the way to their
+     * outcome, and the feedback group's lag grows because nothing consumes its topics.
+     */
+    public static final class AllButFeedback implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "api,intake,triage,policy,playbook,tool,sla-monitor");
+        }
+    }
 }

@@ -1,0 +1,57 @@
+package io.exflow.console;
+
+import io.vertx.core.http.Cookie;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * HTTP plumbing of the console, before the pages: on every {@code /console} path it sets the
+ * security headers (a strict Content-Security-Policy: scripts and styles only from this origin,
+ * no framing), and hands the session cookie to the same bearer-token authentication the api uses,
+ * by presenting it as the Authorization header when the request carries none (a proxy in front
+ * of the console may set that header itself). Only {@code /console} paths read the cookie, so
+ * the api's routes never accept a cookie as credentials. A page request without any credentials
+ * is sent to the login page.
+ */
+@ApplicationScoped
+public class ConsoleHttp {
+    public static final String SESSION_COOKIE = "exflow_console";
+    public static final String CSRF_COOKIE = "exflow_csrf";
+    public static final String BASE = "/console";
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    void routes(@Observes Router router) {
+        router.route(BASE + "*").order(Integer.MIN_VALUE + 200).handler(ctx -> {
+            String path = ctx.normalizedPath();
+            if (!path.equals(BASE) && !path.startsWith(BASE + "/")) {
+                ctx.next();
+                return;
+            }
+            ctx.response().putHeader("Content-Security-Policy", CSP)
+                    .putHeader("X-Content-Type-Options", "nosniff")
+                    .putHeader("Referrer-Policy", "no-referrer")
+                    .putHeader("Cache-Control", "no-store");
+            if (open(path)) {
+                ctx.next();
+                return;
+            }
+            Cookie session = ctx.request().getCookie(SESSION_COOKIE);
+            if (ctx.request().getHeader("Authorization") == null) {
+                if (session == null || session.getValue().isBlank()) {
+                    ctx.response().setStatusCode(303).putHeader("Location", BASE + "/login").end();
+                    return;
+                }
+                ctx.request().headers().set("Authorization", "Bearer " + session.getValue());
+            }
+            ctx.next();
+        });
+    }
+
+    /** Paths served without credentials: the login page and the static files. */
+    static boolean open(String path) {
+        return path.equals(BASE + "/login") || path.startsWith(BASE + "/static/");
+    }
+
+}
