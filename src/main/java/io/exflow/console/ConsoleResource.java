@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.api.Approvals;
 import io.exflow.api.Caller;
+import io.exflow.api.Grants;
 import io.exflow.api.DeadLetterStore;
 import io.exflow.api.ExceptionViews;
 import io.exflow.api.ProblemException;
@@ -94,6 +95,8 @@ public class ConsoleResource {
     ObjectMapper mapper;
     @Inject
     JWTParser jwtParser;
+    @Inject
+    io.exflow.api.ApiSettings apiSettings;
     @ConfigProperty(name = "exflow.console.token-login")
     boolean tokenLogin;
     @Context
@@ -152,10 +155,12 @@ public class ConsoleResource {
         } else {
             try {
                 JsonWebToken jwt = jwtParser.parse(token.trim());
-                if (!jwt.getGroups().contains("operator") && !jwt.getGroups().contains("approver")) {
-                    problem = "the token has neither the operator nor the approver role";
-                } else if (new Caller(jwt).tenants().isEmpty()) {
+                // the same claim mapping the api applies to every request (GrantsAugmentor)
+                Grants grants = apiSettings.claimMapping().grants(jwt::getClaim);
+                if (grants.tenants().isEmpty()) {
                     problem = "the token names no tenant";
+                } else if (!grants.roles().contains(Grants.OPERATOR) && !grants.roles().contains(Grants.APPROVER)) {
+                    problem = "the token has neither the operator nor the approver role";
                 }
             } catch (ParseException e) {
                 problem = "the token is not valid (signature, issuer or expiry)";
