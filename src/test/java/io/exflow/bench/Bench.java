@@ -64,18 +64,23 @@ public final class Bench {
         OUT.printf("exflow bench: saturation %d exceptions x %d runs (warm-up %d), offered loads %s/s for %d s, deployments %s%n",
                 s.saturationCount, s.runs, s.warmup, s.loads, s.loadSeconds, s.deployments);
         for (String deployment : s.deployments) {
-            runDeployment(deployment);
+            if (!deployment.equals("none")) { // BENCH_DEPLOYMENTS=none: only the tool phase
+                runDeployment(deployment);
+            }
         }
         int toolJobs = Integer.parseInt(System.getenv().getOrDefault("BENCH_TOOL_JOBS", "3000"));
         if (toolJobs > 0) {
             ApiAndToolPhases.tool(s, results, toolJobs);
         }
-        Limits limits = new Limits(s, results);
-        limits.measureAll();
+        if (!s.deployments.contains("none")) {
+            new Limits(s, results).measureAll();
+        }
         Report.print(s, results, OUT);
         Path md = s.outDir.resolve("report.md");
         Files.writeString(md, Report.markdown(s, results));
-        Chart.write(results, s.outDir.resolve("benchmarks.png"));
+        if (!results.deployments.isEmpty()) {
+            Chart.write(results, s.outDir.resolve("benchmarks.png"));
+        }
         OUT.printf("%nreport: %s, chart: %s%n", md, s.outDir.resolve("benchmarks.png"));
     }
 

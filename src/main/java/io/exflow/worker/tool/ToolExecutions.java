@@ -21,9 +21,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ToolExecutions {
     private final DataSource dataSource;
+    private final jakarta.transaction.TransactionSynchronizationRegistry transactions;
 
-    public ToolExecutions(DataSource dataSource) {
+    public ToolExecutions(DataSource dataSource, jakarta.transaction.TransactionSynchronizationRegistry transactions) {
         this.dataSource = dataSource;
+        this.transactions = transactions;
     }
 
     /** A job attempt to claim, with the exception and tenant it belongs to. */
@@ -69,7 +71,12 @@ public class ToolExecutions {
         }
     }
 
+    /** The attempt as recorded, including an outcome this transaction recorded but has not written yet. */
     public java.util.Optional<Recorded> find(String jobId) {
+        Finished held = held().get(jobId);
+        if (held != null) {
+            return java.util.Optional.of(new Recorded(held.status(), held.outputJson(), held.error()));
+        }
         return Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT status, output::text, error FROM tool_execution WHERE job_id = ?")) {
                 ps.setObject(1, UUID.fromString(jobId));
@@ -81,9 +88,53 @@ public class ToolExecutions {
         });
     }
 
-    /** Records the outcome in the caller's transaction (the one that emits the result). */
+    private record Finished(String status, String outputJson, String error) {
+    }
+
+    /**
+     * Records the outcome in the caller's transaction (the one that emits the result). The
+     * outcomes of a batch are written together, with one UPDATE, just before it commits.
+     */
     public void finish(String jobId, String status, String outputJson, String error) {
-        Jdbc.update(dataSource, "UPDATE tool_execution SET status = ?, output = ?::jsonb, error = ?, finished_at = now() "
-                + "WHERE job_id = ?", status, outputJson, error, UUID.fromString(jobId));
+        held().put(jobId, new Finished(status, outputJson, error));
+    }
+
+    /** This transaction's outcomes not yet written; the first call registers the write before commit. */
+    @SuppressWarnings("unchecked")
+    private java.util.Map<String, Finished> held() {
+        java.util.Map<String, Finished> held = (java.util.Map<String, Finished>) transactions.getResource(ToolExecutions.class);
+        if (held == null) {
+            java.util.Map<String, Finished> fresh = new java.util.LinkedHashMap<>();
+            transactions.putResource(ToolExecutions.class, fresh);
+            transactions.registerInterposedSynchronization(new jakarta.transaction.Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                    writeAll(fresh);
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                }
+            });
+            held = fresh;
+        }
+        return held;
+    }
+
+    private void writeAll(java.util.Map<String, Finished> finished) {
+        if (finished.isEmpty()) {
+            return;
+        }
+        Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tool_execution t SET status = x.s, output = x.o::jsonb, "
+                    + "error = x.e, finished_at = now() FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) AS x (j, s, o, e) "
+                    + "WHERE t.job_id = x.j")) {
+                ps.setArray(1, c.createArrayOf("uuid", finished.keySet().stream().map(UUID::fromString).toArray()));
+                ps.setArray(2, c.createArrayOf("text", finished.values().stream().map(Finished::status).toArray()));
+                ps.setArray(3, c.createArrayOf("text", finished.values().stream().map(Finished::outputJson).toArray()));
+                ps.setArray(4, c.createArrayOf("text", finished.values().stream().map(Finished::error).toArray()));
+                return ps.executeUpdate();
+            }
+        });
     }
 }
