@@ -197,6 +197,9 @@ class ApiResponsesMatchOpenApiIT {
                     if (r.getKey().matches("2\\d\\d")) {
                         assertThat(r.getValue().path("content").path("application/json").path("schema").isObject())
                                 .as("%s %s has a JSON schema", name, r.getKey()).isTrue();
+                    } else {
+                        assertThat(r.getValue().path("content").path(Problem.MEDIA_TYPE).path("schema").isObject())
+                                .as("%s %s has a problem schema", name, r.getKey()).isTrue();
                     }
                 });
                 assertThat(responses.path("default").path("content").has(Problem.MEDIA_TYPE)).as(name).isTrue();

@@ -215,7 +215,7 @@ public final class CloudEventCodec {
 
     /**
      * {@code time} is optional in CloudEvents; without it the event is taken as happening when it
-     * was read (for an ingested exception: when intake first read it). When present it must be an
+     * was read (for an ingested exception: when intake read it in the attempt that processed it). When present it must be an
      * RFC 3339 date-time: seconds and an offset (or Z) are required, which ISO-8601 parsing alone
      * would not insist on.
      */
