@@ -34,15 +34,6 @@ import jakarta.ws.rs.core.Response;
 @Tag(name = "exceptions")
 @APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 409, 413, 415, 422, 429 or 500",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-// The codes every route can answer, spelled out so they carry the problem body (generated ones would not).
-@APIResponse(responseCode = "400", description = "a malformed request: the problem names the field",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "401", description = "no or bad token (header WWW-Authenticate: Bearer)",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "the token lacks the route's role or the tenant, or the tenant is suspended",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "404", description = "unknown tenant, or no such id under this tenant",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class ExceptionsResource {
     private final Caller caller;
     private final Tenants tenants;
