@@ -6,6 +6,8 @@
 #   kubectl           renders the kustomize overlays (usually present already)
 #   openssl           SecuredConnectionsIT makes its test CA and certificates with it
 #   chromium, chromium-driver  headless browser and its WebDriver for the console's browser tests
+#   tools/cloudevents-js  (npm, pinned by its package-lock.json) the CloudEvents JavaScript SDK and kafkajs,
+#                     a producer from another language that CloudEventsInteropIT runs against the test broker
 # Idempotent: a second run installs nothing. The tests fail, naming this script, when a tool is missing.
 set -euo pipefail
 
@@ -35,6 +37,14 @@ fi
 if ! dockerfile-utils --version 2>/dev/null | grep -q "version $DOCKERFILE_UTILS_VERSION "; then
   echo "install-tools: npm install -g dockerfile-utils@$DOCKERFILE_UTILS_VERSION"
   $SUDO npm install -g --no-audit --no-fund --loglevel=error "dockerfile-utils@$DOCKERFILE_UTILS_VERSION" >/dev/null
+fi
+
+# Project-local packages, exactly as locked; reinstalled only when the lock file changed.
+CLOUDEVENTS_JS="$(cd "$(dirname "$0")/.." && pwd)/tools/cloudevents-js"
+if [ ! -f "$CLOUDEVENTS_JS/node_modules/.package-lock.json" ] \
+    || [ "$CLOUDEVENTS_JS/package-lock.json" -nt "$CLOUDEVENTS_JS/node_modules/.package-lock.json" ]; then
+  echo "install-tools: npm ci in tools/cloudevents-js"
+  npm ci --prefix "$CLOUDEVENTS_JS" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 echo "install-tools: $(docker-compose version --short), promtool $(promtool --version 2>&1 | awk 'NR==1{print $3}'), dockerfile-utils $(dockerfile-utils --version | awk '{print $3}'), kubectl $(kubectl version --client 2>/dev/null | awk 'NR==1{print $3}'), $(chromium --version 2>/dev/null)"

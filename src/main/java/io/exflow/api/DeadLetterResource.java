@@ -54,7 +54,7 @@ public class DeadLetterResource {
     public record ActionRequest(String reason) {
     }
 
-    public record ActionResponse(long id, String status) {
+    public record ActionResponse(long id, @Schema(enumeration = { "REPLAYED", "DISCARDED" }) String status) {
     }
 
     /**
@@ -76,6 +76,7 @@ public class DeadLetterResource {
     @GET
     @Operation(summary = "List dead letters, newest first", description = "filters: status, reason, consumer, "
             + "eventType, since (RFC 3339); cursor pagination: pass nextCursor back as cursor; limit 1-200 (default 50)")
+    @APIResponse(responseCode = "200", description = "one page", content = @Content(schema = @Schema(implementation = DeadLetterStore.Page.class)))
     public DeadLetterStore.Page list(@PathParam("tenant") String tenant, @QueryParam("status") String status,
             @QueryParam("reason") String reason, @QueryParam("consumer") String consumer,
             @QueryParam("eventType") String eventType, @QueryParam("since") String since,
@@ -90,6 +91,7 @@ public class DeadLetterResource {
     @GET
     @Path("/stats")
     @Operation(summary = "Dead-letter counts by status, reason and consumer")
+    @APIResponse(responseCode = "200", description = "the counts", content = @Content(schema = @Schema(implementation = DeadLetterStore.Stats.class)))
     public DeadLetterStore.Stats stats(@PathParam("tenant") String tenant) {
         return store.stats(scope(tenant, false));
     }
@@ -97,6 +99,7 @@ public class DeadLetterResource {
     @GET
     @Path("/{id}")
     @Operation(summary = "One dead letter with its headers; the payload as text only if it is UTF-8 JSON")
+    @APIResponse(responseCode = "200", description = "the dead letter", content = @Content(schema = @Schema(implementation = DeadLetterStore.Entry.class)))
     public DeadLetterStore.Entry get(@PathParam("tenant") String tenant, @PathParam("id") long id) {
         DeadLetterStore.Entry entry = store.get(scope(tenant, false), id);
         if (entry == null) {
@@ -109,6 +112,7 @@ public class DeadLetterResource {
     @Path("/{id}/replay")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replay a PENDING dead letter to the consumer that failed it (409 unless PENDING)")
+    @APIResponse(responseCode = "200", description = "replayed", content = @Content(schema = @Schema(implementation = ActionResponse.class)))
     public ActionResponse replay(@PathParam("tenant") String tenant, @PathParam("id") long id, ActionRequest request) {
         DeadLetterStore.Scope scope = scope(tenant, true);
         store.replay(scope, id, caller.subject(), reason(request, false));
@@ -119,6 +123,7 @@ public class DeadLetterResource {
     @Path("/{id}/discard")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Discard a PENDING dead letter; a reason is required (409 unless PENDING)")
+    @APIResponse(responseCode = "200", description = "discarded", content = @Content(schema = @Schema(implementation = ActionResponse.class)))
     public ActionResponse discard(@PathParam("tenant") String tenant, @PathParam("id") long id, ActionRequest request) {
         DeadLetterStore.Scope scope = scope(tenant, false);
         store.discard(scope, id, caller.subject(), reason(request, true));
@@ -131,6 +136,8 @@ public class DeadLetterResource {
     @Operation(summary = "Replay PENDING dead letters by ids or by filter (reason, consumer, eventType, since), at most 500",
             description = "each entry is replayed in its own transaction; entries that are not PENDING or not "
                     + "the tenant's are reported as skipped")
+    @APIResponse(responseCode = "200", description = "the ids replayed and the ids skipped with why",
+            content = @Content(schema = @Schema(implementation = BatchReplayResponse.class)))
     public BatchReplayResponse replayBatch(@PathParam("tenant") String tenant, BatchReplayRequest request) {
         DeadLetterStore.Scope scope = scope(tenant, true);
         if (request == null || (request.ids() == null) == (request.filter() == null)) {

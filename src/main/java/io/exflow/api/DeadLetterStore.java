@@ -18,6 +18,8 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -65,12 +67,16 @@ public class DeadLetterStore {
     public record Filter(String status, String reason, String consumer, String eventType, Instant since) {
     }
 
-    public record Summary(long id, String consumer, String topic, UUID eventId, String eventType, UUID exceptionId,
-            String reason, String error, int attempts, String status, String statusActor, String statusReason,
+    public record Summary(long id, String consumer, String topic, @Schema(nullable = true) UUID eventId,
+            @Schema(nullable = true) String eventType, @Schema(nullable = true) UUID exceptionId,
+            @Schema(description = "reason code: docs/events.md, Reason codes") String reason, String error, int attempts,
+            @Schema(enumeration = { "PENDING", "REPLAYED", "DISCARDED" }) String status,
+            @Schema(nullable = true) String statusActor, @Schema(nullable = true) String statusReason,
             Instant createdAt, Instant updatedAt) {
     }
 
-    public record Page(List<Summary> items, Long nextCursor) {
+    public record Page(List<Summary> items,
+            @Schema(nullable = true, description = "pass back as cursor for the next page; null on the last") Long nextCursor) {
     }
 
     public record Stats(long total, Map<String, Long> byStatus, Map<String, Long> byReason, Map<String, Long> byConsumer) {
@@ -80,8 +86,10 @@ public class DeadLetterStore {
      * @param payload      the record's value as text, only when it is UTF-8 JSON (else null)
      * @param payloadBytes size of the value
      */
-    public record Entry(Summary summary, String recordKey, Integer partition, Long offset, Map<String, String> headers,
-            String payload, int payloadBytes, boolean payloadIsJson) {
+    public record Entry(Summary summary, @Schema(nullable = true) String recordKey, @Schema(nullable = true) Integer partition,
+            @Schema(nullable = true) Long offset, Map<String, String> headers,
+            @Schema(nullable = true, description = "the value as text when it is UTF-8 JSON, else null") String payload,
+            int payloadBytes, boolean payloadIsJson) {
     }
 
     private static final String COLUMNS = "id, consumer, topic, event_id, event_type, exception_id, reason, error, "

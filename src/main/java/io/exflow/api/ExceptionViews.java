@@ -12,6 +12,8 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,20 +36,31 @@ public class ExceptionViews {
         this.mapper = mapper;
     }
 
-    public record Approval(boolean approved, String actor, String comment, Instant decidedAt) {
+    public record Approval(boolean approved, String actor, @Schema(nullable = true) String comment, Instant decidedAt) {
     }
 
     /**
      * @param playbookRun the playbook's progress (step, attempt, status, tools used) once a playbook
      *                    runs; null before
      */
-    public record ExceptionView(UUID id, String tenantId, String state, String exceptionType, String sourceSystem,
-            String entityId, String severity, String severitySource, Instant slaDeadline, Instant slaImminentAt,
-            String decision, String playbookId, String closeOutcome, String closeReason, Instant ingestedAt,
-            Instant closedAt, Instant updatedAt, Approval approval, JsonNode playbookRun) {
+    @Schema(description = "state RECEIVED (accepted, not yet through intake) has every field but id, tenantId and state null")
+    public record ExceptionView(UUID id, String tenantId, String state, @Schema(nullable = true) String exceptionType,
+            @Schema(nullable = true) String sourceSystem, @Schema(nullable = true) String entityId,
+            @Schema(nullable = true) String severity, @Schema(nullable = true) String severitySource,
+            @Schema(nullable = true) Instant slaDeadline, @Schema(nullable = true) Instant slaImminentAt,
+            @Schema(nullable = true) String decision, @Schema(nullable = true) String playbookId,
+            @Schema(nullable = true) String closeOutcome, @Schema(nullable = true) String closeReason,
+            @Schema(nullable = true) Instant ingestedAt, @Schema(nullable = true) Instant closedAt,
+            @Schema(nullable = true) Instant updatedAt, @Schema(nullable = true) Approval approval,
+            @Schema(nullable = true, description = "the playbook run (step, attempt, status, "
+                    + "tools used, ...) once a playbook runs") JsonNode playbookRun) {
     }
 
-    public record TimelineEntry(long id, UUID eventId, String eventType, String actor, Instant at, JsonNode detail) {
+    public record TimelineEntry(long id, @Schema(nullable = true) UUID eventId,
+            @Schema(description = "an event type or a worker's note; docs/events.md, Timeline entries") String eventType,
+            String actor, Instant at,
+            @Schema(nullable = true, description = "the event's data or the note's detail; "
+                    + "null for exflow.exception.ingested (the raw submission is not served)") JsonNode detail) {
     }
 
     public ExceptionView find(String tenantId, UUID id) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -69,7 +70,7 @@ public class ExceptionsResource {
             + "goes through intake and triage asynchronously. A retried request with the same Idempotency-Key "
             + "returns the same exceptionId (header Idempotent-Replayed: true).")
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type =
-            org.eclipse.microprofile.openapi.annotations.enums.SchemaType.OBJECT, description = "the raw exception: "
+            SchemaType.OBJECT, description = "the raw exception: "
             + "at least 'type'; see docs/events.md (exflow.exception.ingested)")))
     @APIResponse(responseCode = "202", description = "accepted", content = @Content(schema = @Schema(implementation = AcceptedResponse.class)))
     public Response submit(@PathParam("tenant") String tenant, @HeaderParam("Idempotency-Key") String idempotencyKey,
@@ -91,6 +92,8 @@ public class ExceptionsResource {
     @RolesAllowed({ "ingest", "operator", "approver" })
     @Operation(summary = "An exception's state, severity, SLA deadline, decision and playbook progress",
             description = "state RECEIVED means accepted but not yet through intake")
+    @APIResponse(responseCode = "200", description = "the exception",
+            content = @Content(schema = @Schema(implementation = ExceptionViews.ExceptionView.class)))
     public ExceptionViews.ExceptionView get(@PathParam("tenant") String tenant, @PathParam("id") UUID id) {
         tenants.requireReadable(caller, tenant, Grants.INGEST, Grants.OPERATOR, Grants.APPROVER);
         ExceptionViews.ExceptionView view = views.find(tenant, id);
@@ -105,6 +108,8 @@ public class ExceptionsResource {
     @RolesAllowed({ "ingest", "operator", "approver" })
     @Operation(summary = "Every event of the exception, in order",
             description = "the ingested entry's detail (the raw submission, before PII redaction) is not served")
+    @APIResponse(responseCode = "200", description = "the timeline, oldest first",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = ExceptionViews.TimelineEntry.class)))
     public List<ExceptionViews.TimelineEntry> timeline(@PathParam("tenant") String tenant, @PathParam("id") UUID id) {
         tenants.requireReadable(caller, tenant, Grants.INGEST, Grants.OPERATOR, Grants.APPROVER);
         List<ExceptionViews.TimelineEntry> entries = views.timeline(tenant, id);
@@ -120,6 +125,8 @@ public class ExceptionsResource {
     @RolesAllowed("approver")
     @Operation(summary = "Approve or reject an exception awaiting approval",
             description = "409 unless the exception is AWAITING_APPROVAL and not yet answered")
+    @APIResponse(responseCode = "200", description = "the answer, emitted as exflow.exception.decided",
+            content = @Content(schema = @Schema(implementation = ApprovalResponse.class)))
     public ApprovalResponse approve(@PathParam("tenant") String tenant, @PathParam("id") UUID id, ApprovalRequest request) {
         tenants.requireActive(caller, tenant, Grants.APPROVER);
         if (request == null || request.approve() == null) {

@@ -1,12 +1,18 @@
 package io.exflow.runtime.event;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,6 +34,9 @@ public final class CloudEventCodec {
     public static final String JSON = "application/json";
     public static final String STRUCTURED = "application/cloudevents+json";
     private static final String PREFIX = "ce_";
+    /** RFC 3339 section 5.6 {@code date-time} (the T, Z and offsets in either case). */
+    private static final Pattern RFC_3339 = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})");
 
     private final ObjectMapper mapper;
 
@@ -81,14 +90,16 @@ public final class CloudEventCodec {
 
     /** Decodes either mode; anything wrong is a {@link PermanentFailure} with its reason. */
     public EventEnvelope decode(Map<String, String> headers, byte[] value) {
-        if (value == null) {
+        boolean binary = headers.containsKey(PREFIX + "specversion");
+        if (value == null && !binary) {
             throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "record has no value");
         }
         String contentType = headers.getOrDefault(CONTENT_TYPE, "");
-        if (contentType.startsWith(STRUCTURED) || (!headers.containsKey(PREFIX + "specversion") && looksStructured(value))) {
+        if (contentType.startsWith(STRUCTURED) || (!binary && looksStructured(value))) {
             return decodeStructured(value);
         }
-        JsonNode data = parse(value, "data is not JSON");
+        // A binary-mode event may have no data at all (CloudEvents makes data optional): the handler decides.
+        JsonNode data = value == null || value.length == 0 ? mapper.nullNode() : parse(value, "data is not JSON");
         return build(name -> headers.get(PREFIX + name), data);
     }
 
@@ -101,16 +112,34 @@ public final class CloudEventCodec {
     }
 
     private EventEnvelope decodeStructured(byte[] value) {
+        if (value == null) {
+            throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "structured CloudEvent record has no value");
+        }
         JsonNode node = parse(value, "structured CloudEvent is not JSON");
         if (!(node instanceof ObjectNode envelope)) {
             throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "structured CloudEvent is not a JSON object");
         }
         JsonNode data = envelope.get("data");
-        if (data == null && envelope.hasNonNull("data_base64")) {
-            data = parse(java.util.Base64.getDecoder().decode(envelope.get("data_base64").asText()), "data_base64 is not JSON");
+        if (envelope.hasNonNull("data_base64")) {
+            if (data != null) {
+                throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "structured CloudEvent has both data and data_base64");
+            }
+            data = parse(base64(envelope.get("data_base64")), "data_base64 is not JSON");
         }
         JsonNode finalData = data == null ? mapper.nullNode() : data;
         return build(name -> envelope.hasNonNull(name) ? envelope.get(name).asText() : null, finalData);
+    }
+
+    /** Bad base64 can never decode on a retry: a permanent failure, not the decoder's IllegalArgumentException. */
+    private static byte[] base64(JsonNode encoded) {
+        if (!encoded.isTextual()) {
+            throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "data_base64 is not a string");
+        }
+        try {
+            return Base64.getDecoder().decode(encoded.textValue());
+        } catch (IllegalArgumentException e) {
+            throw new PermanentFailure(ReasonCode.MALFORMED_EVENT, "data_base64 is not valid base64 (RFC 4648)");
+        }
     }
 
     private JsonNode parse(byte[] bytes, String problem) {
@@ -129,16 +158,20 @@ public final class CloudEventCodec {
         String get(String name);
     }
 
+    /**
+     * Absent (or empty) required attributes are {@code MISSING_ATTRIBUTE}; present but malformed
+     * ones are {@code INVALID_ATTRIBUTE}. Optional attributes ({@code time}, exflow's
+     * {@code correlationid}, {@code causationid}, {@code schemaversion}) may be absent.
+     */
     private EventEnvelope build(Attributes a, JsonNode data) {
-        String specVersion = a.get("specversion");
+        String specVersion = required(a, "specversion");
         if (!SPEC_VERSION.equals(specVersion)) {
-            throw new PermanentFailure(specVersion == null ? ReasonCode.MISSING_ATTRIBUTE : ReasonCode.MALFORMED_EVENT,
-                    "specversion must be 1.0, was " + specVersion);
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "specversion must be 1.0, was " + specVersion);
         }
         UUID id = uuid(a, "id");
         String type = required(a, "type");
-        String source = required(a, "source");
-        Instant time = instant(a);
+        String source = uriReference(a, "source");
+        Instant time = time(a.get("time"));
         String tenant = a.get("tenantid");
         if (tenant != null && tenant.isBlank()) {
             tenant = null; // reported by the tenant guard as TENANT_REJECTED, not here
@@ -166,16 +199,37 @@ public final class CloudEventCodec {
         try {
             return UUID.fromString(value.trim());
         } catch (IllegalArgumentException e) {
-            throw new PermanentFailure(ReasonCode.MISSING_ATTRIBUTE, "attribute '" + name + "' is not a UUID");
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "attribute '" + name + "' is not a UUID");
         }
     }
 
-    private static Instant instant(Attributes a) {
-        String value = required(a, "time");
+    private static String uriReference(Attributes a, String name) {
+        String value = required(a, name);
         try {
-            return java.time.OffsetDateTime.parse(value).toInstant();
+            new URI(value);
+            return value;
+        } catch (URISyntaxException e) {
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "attribute '" + name + "' is not a URI reference");
+        }
+    }
+
+    /**
+     * {@code time} is optional in CloudEvents; without it the event is taken as happening when it
+     * was read (for an ingested exception: when intake read it in the attempt that processed it). When present it must be an
+     * RFC 3339 date-time: seconds and an offset (or Z) are required, which ISO-8601 parsing alone
+     * would not insist on.
+     */
+    static Instant time(String value) {
+        if (value == null || value.isEmpty()) {
+            return Instant.now();
+        }
+        if (!RFC_3339.matcher(value).matches()) {
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "attribute 'time' is not an RFC 3339 date-time");
+        }
+        try {
+            return OffsetDateTime.parse(value.toUpperCase(Locale.ROOT)).toInstant();
         } catch (DateTimeParseException e) {
-            throw new PermanentFailure(ReasonCode.MISSING_ATTRIBUTE, "attribute 'time' is not RFC 3339");
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "attribute 'time' is not an RFC 3339 date-time");
         }
     }
 
@@ -187,7 +241,7 @@ public final class CloudEventCodec {
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new PermanentFailure(ReasonCode.MISSING_ATTRIBUTE, "attribute 'schemaversion' is not an integer");
+            throw new PermanentFailure(ReasonCode.INVALID_ATTRIBUTE, "attribute 'schemaversion' is not an integer");
         }
     }
 }
