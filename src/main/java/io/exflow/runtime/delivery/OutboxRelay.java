@@ -35,10 +35,12 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Publishes outbox rows to Kafka and deletes them once the broker acknowledged them. Rows
- * are locked with {@code FOR UPDATE SKIP LOCKED} while they are sent, so the after-commit
- * publisher and the sweepers of any number of replicas never send one row concurrently; a
- * crash after sending and before deleting re-sends, which downstream idempotency absorbs.
+ * Publishes outbox rows to Kafka (or pushes them to Redis lists) and deletes them once
+ * they were acknowledged, in one transaction per batch. The after-commit path deletes first
+ * and sends what its delete returned; the sweeper locks old rows {@code FOR UPDATE SKIP
+ * LOCKED}: either way a row is locked while it is sent, so the publisher and the sweepers of
+ * any number of replicas never send one row concurrently. A crash after sending and before
+ * committing re-sends, which downstream idempotency absorbs.
  */
 @ApplicationScoped
 public class OutboxRelay {
