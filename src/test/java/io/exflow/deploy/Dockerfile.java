@@ -4,11 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** A Dockerfile as a list of instructions (continuation lines joined, comments dropped). */
+/**
+ * A Dockerfile as a list of instructions (continuation lines joined, comments dropped). FROM lines
+ * are kept with the default values of the global ARGs (those before the first FROM) substituted,
+ * as Docker resolves them when no --build-arg is given: the rules and the JKube comparison see the
+ * image users get.
+ */
 record Dockerfile(Path path, List<Instruction> instructions) {
+
+    private static final Pattern ARG_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
 
     record Instruction(int line, String keyword, String arguments, int stage) {
     }
@@ -24,6 +35,7 @@ record Dockerfile(Path path, List<Instruction> instructions) {
         int stage = -1;
         StringBuilder pending = new StringBuilder();
         int start = 0;
+        Map<String, String> globalArgs = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (pending.isEmpty() && (line.isEmpty() || line.startsWith("#"))) {
@@ -44,12 +56,30 @@ record Dockerfile(Path path, List<Instruction> instructions) {
             pending.setLength(0);
             String[] parts = text.split("\\s+", 2);
             String keyword = parts[0].toUpperCase(Locale.ROOT);
+            String arguments = parts.length > 1 ? parts[1].strip() : "";
             if (keyword.equals("FROM")) {
                 stage++;
+                arguments = substitute(arguments, globalArgs);
+            } else if (keyword.equals("ARG") && stage < 0) {
+                String[] nameAndDefault = arguments.split("=", 2);
+                if (nameAndDefault.length == 2) {
+                    globalArgs.put(nameAndDefault[0].strip(), nameAndDefault[1].strip().replaceAll("^\"|\"$", ""));
+                }
             }
-            instructions.add(new Instruction(start, keyword, parts.length > 1 ? parts[1].strip() : "", stage));
+            instructions.add(new Instruction(start, keyword, arguments, stage));
         }
         return new Dockerfile(path, instructions);
+    }
+
+    /** ${NAME} and $NAME replaced by the ARG's default; names without a default stay as written. */
+    private static String substitute(String text, Map<String, String> args) {
+        Matcher m = ARG_REFERENCE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            m.appendReplacement(out, Matcher.quoteReplacement(args.getOrDefault(name, m.group())));
+        }
+        return m.appendTail(out).toString();
     }
 
     int finalStage() {
