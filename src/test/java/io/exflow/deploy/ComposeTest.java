@@ -19,12 +19,28 @@ class ComposeTest {
 
     private static final AppConfig APP = AppConfig.load();
     static final Path COMPOSE_FILE = Path.of("compose/docker-compose.yml");
+    static final Path LOCAL_IMAGES_OVERRIDE = Path.of("compose/docker-compose.local-images.yml");
     static final Path PROMETHEUS_CONFIG = Path.of("compose/prometheus/prometheus.yml");
 
     @Test
     void composeFileValidates() {
         Commands.Result result = compose(COMPOSE_FILE, "config", "-q");
         assertTrue(result.ok(), "docker-compose config rejects " + COMPOSE_FILE + ":\n" + result.output());
+    }
+
+    /** The override bin/compose-check runs with swaps images (and the JVM image's base) and nothing else. */
+    @Test
+    void localImagesOverrideChangesOnlyTheImages() {
+        Commands.Result result = Commands.run(List.of("docker-compose", "-f", COMPOSE_FILE.toString(), "-f", LOCAL_IMAGES_OVERRIDE.toString(),
+                "--profile", "monitoring", "config"));
+        assertTrue(result.ok(), "docker-compose config rejects " + LOCAL_IMAGES_OVERRIDE + ":\n" + result.output());
+        JsonNode withOverride = Yaml.documents(result.stdout()).get(0);
+        JsonNode original = resolved(COMPOSE_FILE);
+        for (String service : List.of("kafka", "kafka-init", "postgres", "redis", "prometheus", "api", "triage", "tool")) {
+            assertTrue(withOverride.path("services").path(service).path("image").asText().startsWith("localhost/exflow/"),
+                    service + " does not use a local stand-in image: " + withOverride.path("services").path(service).path("image"));
+        }
+        assertEquals(withoutImages(original), withoutImages(withOverride));
     }
 
     @Test
@@ -59,6 +75,12 @@ class ComposeTest {
         Path fixture = Fixtures.ROOT.resolve("compose/prometheus-drifted.yml");
         Map<String, String> workerEnv = Yaml.stringMap(resolved(COMPOSE_FILE).path("services").path("triage").path("environment"));
         Fixtures.assertRejected(fixture, ComposeChecks.checkPrometheus(APP, Yaml.read(fixture), workerEnv));
+    }
+
+    private static JsonNode withoutImages(JsonNode compose) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = compose.deepCopy();
+        copy.path("services").forEach(service -> ((com.fasterxml.jackson.databind.node.ObjectNode) service).remove(List.of("image", "build")));
+        return copy;
     }
 
     /** The compose model with env files merged, as `docker-compose config` prints it. */

@@ -22,6 +22,7 @@ class DockerfileTest {
 
     static final Path JVM = Path.of("src/main/docker/Dockerfile.jvm");
     static final Path NATIVE = Path.of("Dockerfile.native");
+    static final Path LOCAL_IMAGES = Path.of("compose/local-images");
     private static final int MANAGEMENT_PORT = AppConfig.load().managementPort(java.util.Map.of());
 
     @TestFactory
@@ -31,6 +32,29 @@ class DockerfileTest {
             assertTrue(lint.ok(), "dockerfile-utils lint " + file + ":\n" + lint.output());
             assertEquals(List.of(), DockerfileRules.check(Dockerfile.parse(file), MANAGEMENT_PORT));
         }));
+    }
+
+    /** The stand-in images bin/compose-check builds where no registry is reachable pass the syntax linter too. */
+    @TestFactory
+    Stream<DynamicTest> localStandInImagesPassTheLinter() throws java.io.IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(LOCAL_IMAGES)) {
+            files = listing.filter(f -> f.getFileName().toString().endsWith(".Containerfile")).sorted().toList();
+        }
+        assertEquals(5, files.size(), "stand-ins for the JVM base, Kafka, PostgreSQL, Redis and Prometheus: " + files);
+        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+            Commands.Result lint = Commands.run(List.of("dockerfile-utils", "lint", file.toString()));
+            assertTrue(lint.ok(), "dockerfile-utils lint " + file + ":\n" + lint.output());
+        }));
+    }
+
+    /** Users build on the UBI runtime by default; bin/compose-check swaps the base with --build-arg BASE_IMAGE. */
+    @Test
+    void jvmBaseImageIsABuildArgumentDefaultingToUbi() throws java.io.IOException {
+        List<String> lines = Files.readAllLines(JVM).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        assertEquals("ARG BASE_IMAGE=registry.access.redhat.com/ubi9/openjdk-21-runtime:1.23", lines.get(0));
+        assertEquals("FROM ${BASE_IMAGE}", lines.get(1));
+        assertEquals("registry.access.redhat.com/ubi9/openjdk-21-runtime:1.23", Dockerfile.parse(JVM).all("FROM").get(0).arguments());
     }
 
     @Test
