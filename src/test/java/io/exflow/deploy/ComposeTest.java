@@ -79,7 +79,16 @@ class ComposeTest {
 
     private static JsonNode withoutImages(JsonNode compose) {
         com.fasterxml.jackson.databind.node.ObjectNode copy = compose.deepCopy();
-        copy.path("services").forEach(service -> ((com.fasterxml.jackson.databind.node.ObjectNode) service).remove(List.of("image", "build")));
+        copy.path("services").forEach(service -> {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) service).remove(List.of("image", "build"));
+            // Merging two files may reorder a service's volumes; their order has no meaning.
+            if (service.path("volumes").isArray()) {
+                List<JsonNode> volumes = new java.util.ArrayList<>();
+                service.path("volumes").forEach(volumes::add);
+                volumes.sort(java.util.Comparator.comparing(JsonNode::toString));
+                ((com.fasterxml.jackson.databind.node.ObjectNode) service).putArray("volumes").addAll(volumes);
+            }
+        });
         return copy;
     }
 
