@@ -96,7 +96,7 @@ public class DeliveryEngine {
             OutsideStep.Prepared prepared = outside.prepare(subscriber, checked, true);
             UnitOfWork work = new UnitOfWork();
             try {
-                lane.run(work, () -> {
+                lane.run(work, subscriber, checked, () -> {
                     lane.handleAll(subscriber, checked, prepared, work);
                     return null;
                 });
@@ -122,7 +122,7 @@ public class DeliveryEngine {
     private void processAlone(Subscriber subscriber, CheckedRecord one, OutsideStep.Prepared prepared) {
         UnitOfWork work = new UnitOfWork();
         try {
-            lane.run(work, () -> {
+            lane.run(work, subscriber, List.of(one), () -> {
                 lane.handleAll(subscriber, List.of(one), prepared, work);
                 return null;
             });

@@ -78,6 +78,8 @@ public class OutboxRelay {
     private volatile boolean kafkaHealthy = true;
 
     private final jakarta.enterprise.inject.Instance<io.quarkus.redis.datasource.RedisDataSource> redis;
+    @jakarta.inject.Inject
+    PublishSpans publishSpans;
 
     public OutboxRelay(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, KafkaClients kafka,
             ExflowMetrics metrics, jakarta.enterprise.inject.Instance<io.quarkus.redis.datasource.RedisDataSource> redis) {
@@ -249,8 +251,20 @@ public class OutboxRelay {
         });
     }
 
-    /** Sends the rows and waits for every acknowledgement; throws if one is missing. */
+    /** Sends the rows and waits for every acknowledgement, inside their publish spans. */
     private void send(List<Outbox.Stored> rows) {
+        PublishSpans.Sending spans = publishSpans.start(rows);
+        try {
+            sendUntraced(rows);
+        } catch (RuntimeException e) {
+            spans.end(e);
+            throw e;
+        }
+        spans.end(null);
+    }
+
+    /** Sends the rows and waits for every acknowledgement; throws if one is missing. */
+    private void sendUntraced(List<Outbox.Stored> rows) {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
         Map<String, List<String>> jobsByList = new LinkedHashMap<>();
         for (Outbox.Stored stored : rows) {
