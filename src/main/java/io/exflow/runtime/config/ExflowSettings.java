@@ -19,7 +19,7 @@ import org.eclipse.microprofile.config.Config;
 public record ExflowSettings(
         Set<WorkerRole> roles,
         int concurrency,
-        String groupIdOverride,
+        String consumerGroupOverride,
         Set<String> tenantAllowlist,
         Topics topics,
         int topicPartitions,
@@ -68,8 +68,8 @@ public record ExflowSettings(
      * The consumer group of a role in this process: its Kafka consumer group, and the name under
      * which its idempotency records, retries and dead letters are kept.
      */
-    public String groupId(WorkerRole role) {
-        return groupIdOverride.isEmpty() ? role.defaultGroupId() : groupIdOverride;
+    public String consumerGroup(WorkerRole role) {
+        return consumerGroupOverride.isEmpty() ? role.defaultConsumerGroup() : consumerGroupOverride;
     }
 
     public boolean runs(WorkerRole role) {
@@ -91,8 +91,8 @@ public record ExflowSettings(
         } catch (InvalidConfigException e) {
             r.problem(e);
         }
-        String groupId = r.string("exflow.group-id");
-        if (!groupId.isEmpty() && roles.size() > 1) {
+        String consumerGroup = r.string("exflow.group-id");
+        if (!consumerGroup.isEmpty() && roles.size() > 1) {
             r.problem("GROUP_ID", "cannot be set when WORKER_TYPE=all (each role uses its own consumer group exflow-<role>)");
         }
         Topics topics = new Topics(
@@ -118,7 +118,7 @@ public record ExflowSettings(
         return new ExflowSettings(
                 roles,
                 r.intIn("exflow.concurrency", "CONCURRENCY", 1, 256),
-                groupId,
+                consumerGroup,
                 r.csvSet("exflow.tenant-allowlist"),
                 topics,
                 r.intIn("exflow.topic-partitions", "TOPIC_PARTITIONS", 1, 10_000),

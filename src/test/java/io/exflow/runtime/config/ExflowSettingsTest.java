@@ -20,7 +20,7 @@ class ExflowSettingsTest {
     void defaultsDescribeASingleRoleWorker() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "triage")));
         assertThat(s.roles()).containsExactly(WorkerRole.TRIAGE);
-        assertThat(s.groupId(WorkerRole.TRIAGE)).isEqualTo("exflow-triage");
+        assertThat(s.consumerGroup(WorkerRole.TRIAGE)).isEqualTo("exflow-triage");
         assertThat(s.concurrency()).isEqualTo(4);
         assertThat(s.topics().ingested()).isEqualTo("exflow.exceptions.ingested");
         assertThat(s.topicPartitions()).isEqualTo(12);
@@ -37,7 +37,7 @@ class ExflowSettingsTest {
     void allRunsEveryImplementedRoleEachInItsOwnGroup() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "all")));
         assertThat(s.roles()).containsExactlyInAnyOrderElementsOf(WorkerRole.IMPLEMENTED);
-        assertThat(s.groupId(WorkerRole.INTAKE)).isEqualTo("exflow-intake");
+        assertThat(s.consumerGroup(WorkerRole.INTAKE)).isEqualTo("exflow-intake");
     }
 
     @Test
@@ -47,9 +47,9 @@ class ExflowSettingsTest {
     }
 
     @Test
-    void groupIdOverridesTheDefaultForOneRole() {
+    void groupIdSetsTheConsumerGroupOfOneRole() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "intake", "GROUP_ID", "blue-intake")));
-        assertThat(s.groupId(WorkerRole.INTAKE)).isEqualTo("blue-intake");
+        assertThat(s.consumerGroup(WorkerRole.INTAKE)).isEqualTo("blue-intake");
     }
 
     @Test
