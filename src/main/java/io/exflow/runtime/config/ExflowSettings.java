@@ -79,13 +79,6 @@ public record ExflowSettings(
 
     public static ExflowSettings load(Config config) {
         SettingsReader r = new SettingsReader(config);
-        ExflowSettings settings = read(r);
-        r.failIfProblems();
-        return settings;
-    }
-
-    /** Reads every setting into {@code r}, which collects the problems; the caller decides when to fail. */
-    static ExflowSettings read(SettingsReader r) {
         Set<WorkerRole> roles = EnumSet.noneOf(WorkerRole.class);
         try {
             roles = WorkerRole.parseWorkerType(r.string("exflow.worker-type"));
@@ -116,7 +109,7 @@ public record ExflowSettings(
                 r.positiveCounts("exflow.retry.max-attempts-by-type", "RETRY_MAX_ATTEMPTS_BY_TYPE", "<event type>=<attempts ≥ 1>"));
         // Read by the scheduler from its key; checked here so a bad value is reported with the others.
         r.duration("exflow.tool.job-overdue-check", "TOOL_JOB_OVERDUE_CHECK");
-        return new ExflowSettings(
+        ExflowSettings settings = new ExflowSettings(
                 roles,
                 r.intIn("exflow.concurrency", "CONCURRENCY", 1, 256),
                 consumerGroup,
@@ -144,6 +137,8 @@ public record ExflowSettings(
                 r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000),
                 r.duration("exflow.fleet.heartbeat-interval", "FLEET_HEARTBEAT_INTERVAL"),
                 r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"));
+        r.failIfProblems();
+        return settings;
     }
 
     private static String topic(SettingsReader r, String logical, String variable) {
