@@ -27,11 +27,6 @@ public final class SettingsReader {
         this.config = config;
     }
 
-    /** Problems found so far, as start-up reports them. */
-    public List<String> problems() {
-        return List.copyOf(problems);
-    }
-
     public void problem(String variable, String message) {
         problems.add(new InvalidConfigException(variable, message).getMessage());
     }
