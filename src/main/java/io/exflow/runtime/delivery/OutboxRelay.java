@@ -118,13 +118,16 @@ public class OutboxRelay {
         return lanes.get(Math.floorMod(hash, lanes.size()));
     }
 
+    private record Queued(Outbox.Stored row, long atNanos) {
+    }
+
     /**
      * One after-commit publisher: rows committed while its publish is running are sent together
      * in its next one, so a lane keeps up with many small commits.
      */
     private final class RelayLane {
         private final ExecutorService thread;
-        private final ConcurrentLinkedQueue<Outbox.Stored> pending = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Queued> pending = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
 
         RelayLane(int index) {
@@ -139,7 +142,8 @@ public class OutboxRelay {
             if (thread.isShutdown()) {
                 return;
             }
-            pending.addAll(rows);
+            long now = System.nanoTime();
+            rows.forEach(row -> pending.add(new Queued(row, now)));
             if (scheduled.compareAndSet(false, true)) {
                 thread.execute(this::publishPending);
             }
@@ -147,9 +151,12 @@ public class OutboxRelay {
 
         private void publishPending() {
             scheduled.set(false);
+            long started = System.nanoTime();
+            long oldest = started;
             List<Outbox.Stored> rows = new ArrayList<>();
-            for (Outbox.Stored row; rows.size() < SWEEP_BATCH * 4 && (row = pending.poll()) != null;) {
-                rows.add(row);
+            for (Queued queued; rows.size() < SWEEP_BATCH * 4 && (queued = pending.poll()) != null;) {
+                rows.add(queued.row());
+                oldest = Math.min(oldest, queued.atNanos());
             }
             if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
                 thread.execute(this::publishPending);
@@ -157,8 +164,10 @@ public class OutboxRelay {
             if (rows.isEmpty()) {
                 return;
             }
+            metrics.hop(ExflowMetrics.HopStage.OUTBOX_HANDOFF, "", started - oldest);
             try {
                 publish(rows);
+                metrics.hop(ExflowMetrics.HopStage.OUTBOX_PUBLISH, "", System.nanoTime() - started);
             } catch (RuntimeException e) {
                 replaceProducerIfRefused(e);
                 kafkaHealthy = false;
