@@ -86,6 +86,13 @@ public class ExceptionRecord extends PanacheEntityBase {
     @Column(name = "closed_at")
     public Instant closedAt;
 
+    /** The trace it was ingested in (W3C traceparent/tracestate), for spans that start later to link to; null untraced. */
+    @Column(name = "trace_parent", updatable = false)
+    public String traceParent;
+
+    @Column(name = "trace_state", updatable = false)
+    public String traceState;
+
     @Column(name = "created_at", nullable = false, updatable = false)
     public Instant createdAt = Instant.now();
 

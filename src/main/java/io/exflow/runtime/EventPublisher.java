@@ -1,7 +1,6 @@
 package io.exflow.runtime;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +15,7 @@ import io.exflow.runtime.event.CloudEventCodec;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
 import io.exflow.runtime.redis.RedisKeys;
+import io.exflow.runtime.tracing.Tracing;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -33,9 +33,11 @@ public class EventPublisher {
     private final Timeline timeline;
     private final AfterCommit afterCommit;
     private final RedisKeys redisKeys;
+    private final Tracing tracing;
 
     public EventPublisher(ExflowSettings settings, CloudEventCodec codec, ObjectMapper mapper, Outbox outbox,
-            Timeline timeline, AfterCommit afterCommit, RedisKeys redisKeys) {
+            Timeline timeline, AfterCommit afterCommit, RedisKeys redisKeys, Tracing tracing) {
+        this.tracing = tracing;
         this.settings = settings;
         this.codec = codec;
         this.mapper = mapper;
@@ -55,14 +57,17 @@ public class EventPublisher {
 
     /**
      * Adds the event's outbox row and timeline entry to {@code pending}, written when the
-     * caller flushes it in the same transaction (the delivery engine does, once per lane).
+     * caller flushes it in the same transaction (the delivery engine does, once per lane). The
+     * event carries the current trace context (the handler's span, the api request's, ...).
      */
     public EventEnvelope write(PendingWrites pending, Emission emission) {
         EventKind kind = emission.kind();
+        String[] trace = tracing.current();
         EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + emission.actor(), Instant.now(),
                 emission.tenantId(), emission.exceptionId(),
                 emission.correlationId() == null ? emission.exceptionId().toString() : emission.correlationId(),
-                emission.causationId(), kind.schemaVersion(), mapper.valueToTree(emission.data()));
+                emission.causationId(), kind.schemaVersion(), mapper.valueToTree(emission.data()),
+                trace == null ? null : trace[0], trace == null ? null : trace[1]);
         Object timelineDetail = emission.timelineDetail() != null ? emission.timelineDetail() : event.data();
         if (emission.queue() == null) {
             byte[] data = codec.dataBytes(event);
@@ -73,7 +78,7 @@ public class EventPublisher {
             }
         } else {
             pending.add(new PendingWrites.OutboxRow(OutboxRelay.REDIS_DESTINATION + redisKeys.key(emission.queue()),
-                    event.partitionKey(), Map.of(), codec.structured(event)));
+                    event.partitionKey(), codec.traceHeaders(event), codec.structured(event)));
         }
         pending.add(new PendingWrites.TimelineEntry(event.exceptionId(), event.tenantId(), event.id(), event.type(),
                 emission.actor(), timelineDetail));

@@ -120,11 +120,11 @@ class EventContractTest {
     void theAttributeTableNamesEveryHeaderTheCodecWrites() throws IOException {
         Set<String> attributes = firstColumn(section(doc(), "## Attributes (every event)"));
         assertThat(attributes).contains("specversion", "id", "type", "source", "time", "tenantid", "exceptionid",
-                "correlationid", "causationid", "schemaversion");
+                "correlationid", "causationid", "schemaversion", "traceparent", "tracestate");
         CloudEventCodec codec = new CloudEventCodec(new ObjectMapper());
         UUID id = UUID.randomUUID();
         Set<String> written = codec.headers(new EventEnvelope(id, "t", "/s", Instant.now(), "tenant", id, id.toString(),
-                "cause", 1, null)).keySet().stream().filter(h -> h.startsWith("ce_"))
+                "cause", 1, null, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=1")).keySet().stream().filter(h -> h.startsWith("ce_"))
                 .map(h -> h.substring(3)).collect(Collectors.toCollection(TreeSet::new));
         assertThat(attributes).isEqualTo(written);
     }

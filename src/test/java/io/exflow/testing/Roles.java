@@ -73,4 +73,19 @@ public final class Roles {
             return Map.of("exflow.worker-type", "api,intake,triage,policy,playbook,tool,sla-monitor");
         }
     }
+
+    /**
+     * Every role with the OpenTelemetry SDK on (spans to memory, see InMemorySpans), the test
+     * tenant of src/test/resources/packs-traced (an http tool served by TracingIT) and a fast SLA scan.
+     */
+    public static final class Traced implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("exflow.worker-type", "all",
+                    "exflow.packs.dir", "src/test/resources/packs-traced",
+                    "exflow.sla.scan-interval", "PT0.5S",
+                    "quarkus.otel.sdk.disabled", "false",
+                    "quarkus.otel.bsp.schedule.delay", "PT0.1S");
+        }
+    }
 }

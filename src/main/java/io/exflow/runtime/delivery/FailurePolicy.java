@@ -38,12 +38,12 @@ public class FailurePolicy {
         int attempts = record.priorAttempts() + 1;
         PermanentFailure permanent = FailureClassifier.permanentCause(failure);
         if (permanent != null) {
-            deadLetter(subscriber, record, identity, permanent.reason(), permanent.getMessage(), work);
+            deadLetter(subscriber, record, event, identity, permanent.reason(), permanent.getMessage(), work);
             return;
         }
         String error = FailureClassifier.describe(failure);
         if (attempts >= settings.retry().maxAttemptsFor(identity.eventType())) {
-            deadLetter(subscriber, record, identity, ReasonCode.RETRIES_EXHAUSTED,
+            deadLetter(subscriber, record, event, identity, ReasonCode.RETRIES_EXHAUSTED,
                     "gave up after " + attempts + " attempts: " + error, work);
             return;
         }
@@ -56,16 +56,17 @@ public class FailurePolicy {
         }
         LOG.infof("retry %d of event %s for %s scheduled at %s: %s", attempts, identity.eventId(), subscriber.consumer(), next, error);
         work.count(identity.eventType(), Outcome.RETRY_SCHEDULED, Duration.ZERO);
+        work.failed.add(new UnitOfWork.Failed(record, event, Outcome.RETRY_SCHEDULED, null, attempts));
     }
 
     /** Dead-letters a record the checks rejected. */
     void reject(Subscriber subscriber, CheckedRecord rejected, UnitOfWork work) {
-        deadLetter(subscriber, rejected.record(), identityOf(rejected.record(), rejected.event()), rejected.rejected().reason(),
-                rejected.rejected().getMessage(), work);
+        deadLetter(subscriber, rejected.record(), rejected.event(), identityOf(rejected.record(), rejected.event()),
+                rejected.rejected().reason(), rejected.rejected().getMessage(), work);
     }
 
-    private void deadLetter(Subscriber subscriber, InboundRecord record, DeadLetters.Identity identity, ReasonCode reason,
-            String error, UnitOfWork work) {
+    private void deadLetter(Subscriber subscriber, InboundRecord record, EventEnvelope event, DeadLetters.Identity identity,
+            ReasonCode reason, String error, UnitOfWork work) {
         boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, record.priorAttempts() + 1,
                 work.pending);
         if (record.retryRowId() != null) {
@@ -76,6 +77,7 @@ public class FailurePolicy {
             return;
         }
         work.countDeadLetter(identity.eventType(), reason);
+        work.failed.add(new UnitOfWork.Failed(record, event, Outcome.DEAD_LETTERED, reason.name(), record.priorAttempts() + 1));
         if (reason != ReasonCode.TENANT_REJECTED && identity.exceptionId() != null && identity.tenantId() != null) {
             work.pending.add(new PendingWrites.TimelineEntry(identity.exceptionId(), identity.tenantId(), identity.eventId(),
                     "exflow.deadletter", subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumer())));

@@ -18,6 +18,8 @@ import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.metrics.ExflowMetrics;
 import io.exflow.runtime.metrics.ExflowMetrics.Outcome;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -38,9 +40,11 @@ public class LaneTransaction {
     private final Timeline timeline;
     private final AfterCommit afterCommit;
     private final ExflowMetrics metrics;
+    private final DeliverySpans spans;
 
     public LaneTransaction(IdempotencyClaims claims, RetrySchedule retries, FailurePolicy failures, EventPublisher publisher,
-            Outbox outbox, Timeline timeline, AfterCommit afterCommit, ExflowMetrics metrics) {
+            Outbox outbox, Timeline timeline, AfterCommit afterCommit, ExflowMetrics metrics, DeliverySpans spans) {
+        this.spans = spans;
         this.claims = claims;
         this.retries = retries;
         this.failures = failures;
@@ -58,6 +62,23 @@ public class LaneTransaction {
             work.written.addAll(work.pending.flush(outbox, timeline));
             return result;
         });
+    }
+
+    /** {@link #run} for a lane's records, inside the lane transaction's span when tracing is on. */
+    <T> T run(UnitOfWork work, Subscriber subscriber, List<CheckedRecord> checked, Callable<T> body) {
+        if (!spans.enabled()) {
+            return run(work, body);
+        }
+        spans.startTransaction(subscriber.consumer(), checked, work);
+        RuntimeException failure = null;
+        try (Scope scope = work.span.makeCurrent()) {
+            return run(work, body);
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            spans.endTransaction(work, failure);
+        }
     }
 
     /** The records' outcomes, inside the caller's transaction. Handler exceptions propagate. */
@@ -99,13 +120,29 @@ public class LaneTransaction {
 
     private void runHandler(Subscriber subscriber, CheckedRecord c, UnitOfWork work, Object prepared) {
         EventEnvelope event = c.event();
+        int attempt = c.record().priorAttempts() + 1;
         MDC.put("tenantId", event.tenantId());
         MDC.put("exceptionId", event.exceptionId().toString());
         MDC.put("eventId", event.id().toString());
         MDC.put("correlationId", event.correlationId());
-        try {
-            c.handler().handle(event, new LaneContext(publisher, subscriber, event, c.record().priorAttempts() + 1, work, prepared));
+        Span span = spans.enabled() ? spans.startHandler(subscriber.consumer(), event, attempt, work) : null;
+        try (Scope scope = span == null ? Scope.noop() : span.makeCurrent()) {
+            if (span != null) {
+                MDC.put("traceId", span.getSpanContext().getTraceId());
+                MDC.put("spanId", span.getSpanContext().getSpanId());
+            }
+            c.handler().handle(event, new LaneContext(publisher, subscriber, event, attempt, work, prepared));
+        } catch (RuntimeException e) {
+            if (span != null) {
+                io.exflow.runtime.tracing.Tracing.failed(span, e);
+            }
+            throw e;
         } finally {
+            if (span != null) {
+                span.end();
+                MDC.remove("traceId");
+                MDC.remove("spanId");
+            }
             MDC.remove("tenantId");
             MDC.remove("exceptionId");
             MDC.remove("eventId");
@@ -125,5 +162,8 @@ public class LaneTransaction {
             }
         }
         afterCommit.committed(work.written);
+        if (!work.failed.isEmpty() && spans.enabled()) {
+            spans.failures(subscriber.consumer(), work.failed);
+        }
     }
 }

@@ -26,7 +26,8 @@ import io.exflow.runtime.delivery.ReasonCode;
  * headers, data as the JSON value); accepts binary and structured
  * ({@code content-type: application/cloudevents+json}) mode. exflow's extensions:
  * {@code tenantid}, {@code exceptionid}, {@code correlationid}, {@code causationid},
- * {@code schemaversion}.
+ * {@code schemaversion}; and the distributed-tracing extension's {@code traceparent} and
+ * {@code tracestate} when the event carries a trace.
  */
 public final class CloudEventCodec {
     public static final String SPEC_VERSION = "1.0";
@@ -59,8 +60,35 @@ public final class CloudEventCodec {
             h.put(PREFIX + "causationid", e.causationId());
         }
         h.put(PREFIX + "schemaversion", Integer.toString(e.schemaVersion()));
+        putTrace(h, e);
         h.put(CONTENT_TYPE, JSON);
         return h;
+    }
+
+    /**
+     * Only what the outbox relay needs to trace a Redis job's publish (its ids and trace context),
+     * as binary-mode header names; empty for an event without a trace, so untraced jobs cost nothing.
+     */
+    public Map<String, String> traceHeaders(EventEnvelope e) {
+        if (e.traceparent() == null) {
+            return Map.of();
+        }
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put(PREFIX + "id", e.id().toString());
+        h.put(PREFIX + "type", e.type());
+        h.put(PREFIX + "tenantid", e.tenantId());
+        h.put(PREFIX + "exceptionid", e.exceptionId().toString());
+        putTrace(h, e);
+        return h;
+    }
+
+    private static void putTrace(Map<String, String> h, EventEnvelope e) {
+        if (e.traceparent() != null) {
+            h.put(PREFIX + "traceparent", e.traceparent());
+            if (e.tracestate() != null && !e.tracestate().isEmpty()) {
+                h.put(PREFIX + "tracestate", e.tracestate());
+            }
+        }
     }
 
     public byte[] dataBytes(EventEnvelope e) {
@@ -183,7 +211,13 @@ public final class CloudEventCodec {
         }
         String causation = a.get("causationid");
         int schemaVersion = schemaVersion(a.get("schemaversion"));
-        return new EventEnvelope(id, type, source, time, tenant, exceptionId, correlation, causation, schemaVersion, data);
+        // Trace context is never a reason to reject an event: a malformed traceparent is ignored when it is read.
+        return new EventEnvelope(id, type, source, time, tenant, exceptionId, correlation, causation, schemaVersion, data,
+                emptyToNull(a.get("traceparent")), emptyToNull(a.get("tracestate")));
+    }
+
+    private static String emptyToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 
     private static String required(Attributes a, String name) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * One CloudEvent as exflow handles it: the required attributes, exflow's extensions and the
  * JSON data. {@code exceptionId} is a UUID; {@code correlationId} defaults to it.
+ * {@code traceparent} and {@code tracestate} are the CloudEvents distributed-tracing extension
+ * (W3C Trace Context), null when the event carries no trace (see docs/tracing.md).
  */
 public record EventEnvelope(
         UUID id,
@@ -19,7 +21,15 @@ public record EventEnvelope(
         String correlationId,
         String causationId,
         int schemaVersion,
-        JsonNode data) {
+        JsonNode data,
+        String traceparent,
+        String tracestate) {
+
+    /** An event without trace context. */
+    public EventEnvelope(UUID id, String type, String source, Instant time, String tenantId, UUID exceptionId,
+            String correlationId, String causationId, int schemaVersion, JsonNode data) {
+        this(id, type, source, time, tenantId, exceptionId, correlationId, causationId, schemaVersion, data, null, null);
+    }
 
     /** Kafka record key of every event: one exception's events share a partition and stay in order. */
     public static String partitionKey(String tenantId, UUID exceptionId) {

@@ -79,6 +79,8 @@ public class IntakeHandler implements EventHandler {
         record.ingestedAt = event.time();
         record.payload = mapper.valueToTree(clean).toString();
         record.redactions = mapper.valueToTree(redaction.redactions()).toString();
+        record.traceParent = event.traceparent();
+        record.traceState = event.tracestate();
         record.persist();
 
         context.emit(EventKind.EXCEPTION_NORMALIZED, clean);

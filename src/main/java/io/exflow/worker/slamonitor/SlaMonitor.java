@@ -42,6 +42,8 @@ public class SlaMonitor {
     private final Packs packs;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
+    @jakarta.inject.Inject
+    io.exflow.runtime.tracing.Tracing tracing;
     private volatile SlaMonitorSettings monitorSettings;
     private volatile Thread thread;
     private volatile CountDownLatch stopSignal;
@@ -80,7 +82,7 @@ public class SlaMonitor {
 
     /** A scanner as the role runs it; tests build several to play replicas. */
     public SlaScanner newScanner() {
-        return new SlaScanner(dataSource, publisher, packs::all, settings(), settings.tenantAllowlist(), mapper);
+        return new SlaScanner(dataSource, publisher, packs::all, settings(), settings.tenantAllowlist(), mapper, tracing);
     }
 
     /** One scan with a fresh scanner, counting what it committed. */

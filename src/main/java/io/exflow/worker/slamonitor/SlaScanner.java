@@ -28,6 +28,13 @@ import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.delivery.Jdbc;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
+import io.exflow.runtime.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -50,7 +57,7 @@ public final class SlaScanner {
     }
 
     private record Candidate(UUID id, String tenantId, String exceptionType, String severity, String playbookId,
-            Instant ingestedAt, Instant deadline, Instant now, List<String> toolsUsed) {
+            Instant ingestedAt, Instant deadline, Instant now, List<String> toolsUsed, String traceParent, String traceState) {
     }
 
     private final DataSource dataSource;
@@ -59,9 +66,11 @@ public final class SlaScanner {
     private final SlaMonitorSettings settings;
     private final Set<String> tenantAllowlist;
     private final ObjectMapper mapper;
+    private final Tracing tracing;
 
     public SlaScanner(DataSource dataSource, EventPublisher publisher, java.util.function.Supplier<LoadedPacks> packs,
-            SlaMonitorSettings settings, Set<String> tenantAllowlist, ObjectMapper mapper) {
+            SlaMonitorSettings settings, Set<String> tenantAllowlist, ObjectMapper mapper, Tracing tracing) {
+        this.tracing = tracing;
         this.dataSource = dataSource;
         this.publisher = publisher;
         this.packs = packs;
@@ -111,7 +120,7 @@ public final class SlaScanner {
                 : "e.sla_deadline > now() AND COALESCE(e.sla_imminent_at, "
                         + "e.ingested_at + (e.sla_deadline - e.ingested_at) * ?::float8) <= now()";
         String sql = "SELECT e.id, e.tenant_id, e.exception_type, e.severity, e.playbook_id, e.ingested_at, "
-                + "e.sla_deadline, now() AS scan_now, "
+                + "e.sla_deadline, now() AS scan_now, e.trace_parent, e.trace_state, "
                 + "(SELECT r.tools_used::text FROM playbook_run r WHERE r.exception_id = e.id) AS tools_used "
                 + "FROM exception_record e JOIN tenant t ON t.id = e.tenant_id AND t.status = 'ACTIVE' "
                 + "WHERE e.closed_at IS NULL AND e.sla_deadline IS NOT NULL AND " + due + " "
@@ -134,7 +143,8 @@ public final class SlaScanner {
                     out.add(new Candidate(rs.getObject("id", UUID.class), rs.getString("tenant_id"),
                             rs.getString("exception_type"), rs.getString("severity"), rs.getString("playbook_id"),
                             instant(rs.getTimestamp("ingested_at")), instant(rs.getTimestamp("sla_deadline")),
-                            instant(rs.getTimestamp("scan_now")), tools(rs.getString("tools_used"))));
+                            instant(rs.getTimestamp("scan_now")), tools(rs.getString("tools_used")),
+                            rs.getString("trace_parent"), rs.getString("trace_state")));
                 }
             }
             return out;
@@ -161,6 +171,31 @@ public final class SlaScanner {
         if (!marked) {
             return null; // another replica's committed (or committing) marker: its alert, not ours
         }
+        if (!tracing.enabled()) {
+            return emit(candidate, kind, escalate);
+        }
+        // The alert starts a trace of its own (nothing upstream caused it now) with a link to the exception's trace.
+        SpanBuilder builder = tracing.span("exflow.sla_alert " + kind.name().toLowerCase(java.util.Locale.ROOT), SpanKind.PRODUCER,
+                Context.root()).setAttribute(Tracing.TENANT, candidate.tenantId())
+                .setAttribute(Tracing.EXCEPTION, candidate.id().toString()).setAttribute("exflow.sla.kind", kind.name());
+        SpanContext exceptionTrace = Tracing.spanContextOf(candidate.traceParent(), candidate.traceState());
+        if (exceptionTrace.isValid()) {
+            builder.addLink(exceptionTrace);
+        }
+        Span span = builder.startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            Emitted emitted = emit(candidate, kind, escalate);
+            span.setAttribute(Tracing.EVENT_ID, emitted.eventId().toString());
+            return emitted;
+        } catch (RuntimeException e) {
+            Tracing.failed(span, e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Emitted emit(Candidate candidate, Kind kind, boolean escalate) {
         EventEnvelope alert = publisher.publish(Emission.of(EventKind.SLA_ALERT,
                 new SlaAlert(kind, candidate.severity(), candidate.deadline(), candidate.now(), escalate))
                 .about(candidate.tenantId(), candidate.id()).by(ACTOR));

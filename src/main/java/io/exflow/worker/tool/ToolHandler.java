@@ -25,6 +25,11 @@ import io.exflow.runtime.delivery.PermanentFailure;
 import io.exflow.runtime.delivery.ReasonCode;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
+import io.exflow.runtime.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -43,9 +48,12 @@ public class ToolHandler implements PreparingHandler {
     private final ExflowSettings settings;
     private final ObjectMapper mapper;
     private final ToolCalls calls;
+    private final Tracing tracing;
 
-    public ToolHandler(Packs packs, ToolExecutions executions, ExflowSettings settings, ObjectMapper mapper, ToolCalls calls) {
+    public ToolHandler(Packs packs, ToolExecutions executions, ExflowSettings settings, ObjectMapper mapper, ToolCalls calls,
+            Tracing tracing) {
         this.calls = calls;
+        this.tracing = tracing;
         this.packs = packs;
         this.executions = executions;
         this.settings = settings;
@@ -156,6 +164,28 @@ public class ToolHandler implements PreparingHandler {
 
     private ToolOutcome run(EventEnvelope event, ToolJob job) {
         ToolDef tool = tool(event, job);
+        if (!tracing.enabled()) {
+            return call(event, job, tool);
+        }
+        // A child of the job's trace (the playbook's span); an http tool's request carries it as its traceparent.
+        Span span = tracing.span("tool " + job.tool(), SpanKind.CLIENT, Tracing.parentOf(event)).setAllAttributes(Tracing.ids(event))
+                .setAttribute("exflow.tool.name", job.tool()).setAttribute("exflow.tool.mode", tool.mode().name())
+                .setAttribute(Tracing.ATTEMPT, (long) job.attempt()).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            ToolOutcome outcome = call(event, job, tool);
+            if (!outcome.succeeded()) {
+                span.setStatus(StatusCode.ERROR, "tool attempt failed");
+            }
+            return outcome;
+        } catch (RuntimeException e) {
+            Tracing.failed(span, e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private ToolOutcome call(EventEnvelope event, ToolJob job, ToolDef tool) {
         return tool.mode() == ToolMode.HTTP
                 ? HttpTool.run(job, tool, event.exceptionId(), event.tenantId(), mapper)
                 : SimulatedTool.run(job, tool.simulate(), settings.toolSimulateSeed());

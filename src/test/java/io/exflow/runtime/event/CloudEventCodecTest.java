@@ -37,6 +37,34 @@ class CloudEventCodecTest {
     }
 
     @Test
+    void traceContextTravelsAsTheDistributedTracingExtensionInBothModes() throws Exception {
+        EventEnvelope plain = sample();
+        EventEnvelope traced = new EventEnvelope(plain.id(), plain.type(), plain.source(), plain.time(), plain.tenantId(),
+                plain.exceptionId(), plain.correlationId(), plain.causationId(), 1, plain.data(),
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=opaque");
+        Map<String, String> headers = codec.headers(traced);
+        assertThat(headers).containsEntry("ce_traceparent", traced.traceparent()).containsEntry("ce_tracestate", "vendor=opaque");
+        assertThat(codec.decode(headers, codec.dataBytes(traced))).isEqualTo(traced);
+        assertThat(mapper.readTree(codec.structured(traced)).get("traceparent").asText()).isEqualTo(traced.traceparent());
+        assertThat(codec.decode(Map.of(), codec.structured(traced))).isEqualTo(traced);
+        // an untraced event has neither header, and the relay's trace headers of a Redis job are empty
+        assertThat(codec.headers(plain)).doesNotContainKeys("ce_traceparent", "ce_tracestate");
+        assertThat(codec.traceHeaders(plain)).isEmpty();
+        assertThat(codec.traceHeaders(traced)).containsEntry("ce_traceparent", traced.traceparent())
+                .containsEntry("ce_exceptionid", exceptionId.toString());
+    }
+
+    @Test
+    void aMalformedTraceparentIsNoReasonToRejectAnEvent() {
+        EventEnvelope e = sample();
+        Map<String, String> headers = new HashMap<>(codec.headers(e));
+        headers.put("ce_traceparent", "not-a-traceparent");
+        assertThat(codec.decode(headers, codec.dataBytes(e)).id()).isEqualTo(e.id());
+        assertThat(io.exflow.runtime.tracing.Tracing.parentOf(headers))
+                .isSameAs(io.opentelemetry.context.Context.root()); // ignored: the handler starts a trace of its own
+    }
+
+    @Test
     void structuredModeIsAccepted() {
         String json = """
                 {"specversion": "1.0", "id": "%s", "type": "exflow.exception.ingested", "source": "/partner",
