@@ -17,6 +17,7 @@ import java.util.UUID;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
@@ -99,6 +101,9 @@ public class ConsoleResource {
     io.exflow.api.ApiSettings apiSettings;
     @ConfigProperty(name = "exflow.console.token-login")
     boolean tokenLogin;
+    /** Operators sign in at the identity provider (quarkus-oidc); the pasted-token login is off then. */
+    @ConfigProperty(name = "exflow.console.oidc.enabled")
+    boolean oidc;
     @Context
     UriInfo uri;
     @CookieParam(ConsoleHttp.CSRF_COOKIE)
@@ -108,6 +113,8 @@ public class ConsoleResource {
     Template login;
     @Location("console/error.html")
     Template error;
+    @Location("console/signedout.html")
+    Template signedOut;
     @Location("console/overview.html")
     Template overview;
     @Location("console/exceptions.html")
@@ -133,6 +140,10 @@ public class ConsoleResource {
     @Path("/login")
     @PermitAll
     public Response loginPage(@QueryParam("error") String problem) {
+        if (oidc) {
+            // reached signed in (the provider's sign-in guards every console path): nothing to paste
+            return Response.seeOther(URI.create(ConsoleHttp.BASE)).build();
+        }
         if (!tokenLogin) {
             return errorPage(404, "No login page", "this deployment authenticates the console through its identity "
                     + "proxy (CONSOLE_TOKEN_LOGIN=false)");
@@ -146,7 +157,7 @@ public class ConsoleResource {
     @PermitAll
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response login(@FormParam("token") String token) {
-        if (!tokenLogin) {
+        if (!tokenLogin || oidc) {
             return Response.status(404).build();
         }
         String problem = null;
@@ -182,6 +193,24 @@ public class ConsoleResource {
         requireCsrf(csrf);
         return Response.seeOther(URI.create(ConsoleHttp.BASE + "/login"))
                 .cookie(cookie(ConsoleHttp.SESSION_COOKIE, "", 0), cookie(ConsoleHttp.CSRF_COOKIE, "", 0)).build();
+    }
+
+    /** Where the provider sends the browser after signing out (quarkus-oidc's post-logout path). */
+    @GET
+    @Path("/signed-out")
+    @PermitAll
+    public Response signedOut() {
+        return Response.ok(signedOut.data("tenant", null)).build();
+    }
+
+    /**
+     * Signed in, but without the operator or approver role in any tenant (a provider account that
+     * exists for other applications): a page that says so, with a way to sign out, instead of the
+     * api's problem+json.
+     */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return errorPage(403, "Forbidden", "this account holds neither the operator nor the approver role in any tenant");
     }
 
     @GET
@@ -261,7 +290,7 @@ public class ConsoleResource {
             return (part != null ? exception.getFragment("live") : exception).data("e", view).data("timeline", timeline)
                     .data("playbook", view.playbookRun() == null ? null : view.playbookRun().toString())
                     .data("tools", data.toolAttempts(tenant, exceptionId)).data("redactions", data.redactions(tenant, exceptionId))
-                    .data("canApprove", "AWAITING_APPROVAL".equals(view.state()) && identity.hasRole("approver"))
+                    .data("canApprove", "AWAITING_APPROVAL".equals(view.state()) && holds(tenant, Grants.APPROVER))
                     .data("done", doneMessage);
         });
     }
@@ -274,7 +303,7 @@ public class ConsoleResource {
             @FormParam("decision") String decision, @FormParam("comment") String comment) {
         return action(tenant, () -> {
             requireCsrf(csrf);
-            requireRole("approver");
+            requireRole(tenant, Grants.APPROVER);
             tenants.requireActive(caller, tenant);
             UUID exceptionId = uuid(id);
             if (!"approve".equals(decision) && !"reject".equals(decision)) {
@@ -311,7 +340,7 @@ public class ConsoleResource {
             return deadLetterList.data("page", deadLetters.list(scope, f, null, DeadLetterStore.MAX_LIMIT))
                     .data("stats", deadLetters.stats(scope)).data("f", f).data("statusText", status == null ? "PENDING" : status)
                     .data("statuses", List.of("PENDING", "REPLAYED", "DISCARDED", "ALL"))
-                    .data("canOperate", identity.hasRole("operator"));
+                    .data("canOperate", holds(tenant, Grants.OPERATOR));
         });
     }
 
@@ -325,7 +354,7 @@ public class ConsoleResource {
                 throw ProblemException.notFound("no such dead letter");
             }
             return deadLetter.data("d", entry).data("payload", redactedPayload(tenant, entry))
-                    .data("canOperate", identity.hasRole("operator"));
+                    .data("canOperate", holds(tenant, Grants.OPERATOR));
         });
     }
 
@@ -339,7 +368,7 @@ public class ConsoleResource {
             @FormParam("reason") String reason, @FormParam("consumer") String consumer) {
         return page(tenant, "dead-letters", () -> {
             requireCsrf(csrf);
-            requireRole("operator");
+            requireRole(tenant, Grants.OPERATOR);
             Batch batch = batch(tenant, action, ids, all, reason, consumer);
             return confirm.data("action", batch.action).data("ids", batch.ids).data("count", batch.ids.size())
                     .data("byFilter", batch.byFilter).data("reason", blank(reason)).data("consumer", blank(consumer));
@@ -355,7 +384,7 @@ public class ConsoleResource {
             @FormParam("action") String action, @FormParam("id") List<Long> ids, @FormParam("note") String note) {
         return page(tenant, "dead-letters", () -> {
             requireCsrf(csrf);
-            requireRole("operator");
+            requireRole(tenant, Grants.OPERATOR);
             boolean replay = "replay".equals(action);
             if (!replay && !"discard".equals(action)) {
                 throw ProblemException.badRequest("action must be replay or discard");
@@ -456,7 +485,9 @@ public class ConsoleResource {
             tenants.requireReadable(caller, tenant);
             String csrf = csrfCookie == null || csrfCookie.isBlank() ? newToken() : csrfCookie;
             TemplateInstance t = body.get().data("tenant", tenant).data("tenants", visibleTenants()).data("active", active)
-                    .data("actor", caller.subject()).data("csrf", csrf).data("base", ConsoleHttp.BASE);
+                    .data("actor", identity.getPrincipal().getName())
+                    .data("roles", String.join(", ", caller.grants().rolesIn(tenant).stream().sorted().toList()))
+                    .data("csrf", csrf).data("base", ConsoleHttp.BASE);
             Response.ResponseBuilder r = Response.ok(t);
             if (!csrf.equals(csrfCookie)) {
                 r.cookie(cookie(ConsoleHttp.CSRF_COOKIE, csrf, -1));
@@ -483,7 +514,7 @@ public class ConsoleResource {
     /** An error as a page (the api answers problem+json; a browser gets HTML), without the tenant navigation. */
     private Response errorPage(int status, String title, String detail) {
         return Response.status(status).entity(error.data("status", status).data("title", title).data("detail", detail)
-                .data("tenant", null)).build();
+                .data("signOut", oidc && !identity.isAnonymous()).data("tenant", null)).build();
     }
 
     private List<String> visibleTenants() {
@@ -493,8 +524,13 @@ public class ConsoleResource {
         return caller.tenants().stream().sorted().toList();
     }
 
-    private void requireRole(String role) {
-        if (!identity.hasRole(role)) {
+    /** The role in this tenant (directly or as a platform admin): grants are per tenant, as in the api. */
+    private boolean holds(String tenant, String role) {
+        return caller.grants().rolesIn(tenant).contains(role);
+    }
+
+    private void requireRole(String tenant, String role) {
+        if (!holds(tenant, role)) {
             throw new ProblemException(io.exflow.api.Problem.of(403, "role-forbidden", "Forbidden",
                     "this action needs the " + role + " role"));
         }
