@@ -58,7 +58,8 @@ public class ConsoleHttp {
 
     /** Paths served without credentials: the login page, the signed-out page and the static files. */
     static boolean open(String path) {
-        return path.equals(BASE + "/login") || path.equals(BASE + "/signed-out") || path.startsWith(BASE + "/static/");
+        return path.equals(BASE + "/login") || path.equals(BASE + "/signed-out") || path.equals(BASE + "/sign-in-failed")
+                || path.startsWith(BASE + "/static/");
     }
 
 }

@@ -203,6 +203,17 @@ public class ConsoleResource {
         return Response.ok(signedOut.data("tenant", null)).build();
     }
 
+    /** Where quarkus-oidc sends the browser when the provider answered the sign-in with an error. */
+    @GET
+    @Path("/sign-in-failed")
+    @PermitAll
+    public Response signInFailed(@QueryParam("error") String code, @QueryParam("error_description") String description) {
+        String detail = "the identity provider did not sign you in" + (code == null ? "" : " (" + code
+                + (description == null ? "" : ": " + description) + ")");
+        return Response.status(401).entity(error.data("status", 401).data("title", "Sign-in failed").data("detail", detail)
+                .data("signOut", false).data("tenant", null)).build();
+    }
+
     /**
      * Signed in, but without the operator or approver role in any tenant (a provider account that
      * exists for other applications): a page that says so, with a way to sign out, instead of the

@@ -46,7 +46,7 @@ final class ConsoleBrowser implements AutoCloseable {
     /** Polls until the condition holds (up to {@link #WAIT}); live regions may be swapped meanwhile. */
     void waitFor(Function<WebDriver, Boolean> condition) {
         new WebDriverWait(driver, WAIT).pollingEvery(Duration.ofMillis(200))
-                .ignoring(StaleElementReferenceException.class).until(condition::apply);
+                .ignoring(StaleElementReferenceException.class).withMessage(this::whereWeAre).until(condition::apply);
     }
 
     /** The element's text; live regions are swapped by htmx every few seconds, so a stale read is retried. */
@@ -59,6 +59,17 @@ final class ConsoleBrowser implements AutoCloseable {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** For a failed wait: the page the browser is on and the start of its text. */
+    private String whereWeAre() {
+        try {
+            String body = driver.findElement(By.tagName("body")).getText();
+            return "the browser is at " + driver.getCurrentUrl() + " showing: "
+                    + body.substring(0, Math.min(400, body.length())).replace('\n', ' ');
+        } catch (RuntimeException e) {
+            return "the browser is at " + driver.getCurrentUrl();
         }
     }
 

@@ -33,7 +33,7 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
     public static final String CLIENT = "billing-feed";
     public static final String CLIENT_SECRET = "billing-feed-test-secret";
     public static final String CONSOLE_CLIENT = "exflow-console";
-    public static final String CONSOLE_CLIENT_SECRET = "exflow-console-test-secret";
+    public static final String CONSOLE_CLIENT_SECRET = "exflow-console-test-secret-of-32-chars-or-more";
     /** Users of the realm; each one's password is {@code <name>-test-password}. */
     public static final String OPERATOR_USER = "olivia";
     public static final String USER_WITHOUT_ROLE = "nora";
