@@ -33,15 +33,19 @@ import io.exflow.domain.Packs;
 import io.exflow.packs.TenantPack;
 import io.exflow.worker.intake.PiiRedactor;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.OidcSession;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -56,6 +60,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
@@ -99,6 +104,11 @@ public class ConsoleResource {
     JWTParser jwtParser;
     @Inject
     io.exflow.api.ApiSettings apiSettings;
+    /** Looked up only with the provider's sign-in on (they exist for quarkus-oidc's console tenant). */
+    @Inject
+    Instance<OidcSession> oidcSession;
+    @Inject
+    Instance<OidcConfigurationMetadata> oidcMetadata;
     @ConfigProperty(name = "exflow.console.token-login")
     boolean tokenLogin;
     /** Operators sign in at the identity provider (quarkus-oidc); the pasted-token login is off then. */
@@ -187,12 +197,33 @@ public class ConsoleResource {
 
     @POST
     @Path("/logout")
-    @RolesAllowed({ "operator", "approver" })
+    @Authenticated // also an account without a console role, refused everywhere else, can sign out
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response logout(@FormParam("csrf") String csrf) {
         requireCsrf(csrf);
+        if (oidc) {
+            return providerLogout();
+        }
         return Response.seeOther(URI.create(ConsoleHttp.BASE + "/login"))
                 .cookie(cookie(ConsoleHttp.SESSION_COOKIE, "", 0), cookie(ConsoleHttp.CSRF_COOKIE, "", 0)).build();
+    }
+
+    /**
+     * Ends the console session (quarkus-oidc's session cookie) and sends the browser to the provider's
+     * end-session endpoint (OpenID Connect RP-initiated logout), which ends the provider's session
+     * too and returns to the signed-out page. Done here rather than by quarkus-oidc's logout path so
+     * that signing out is a POST with the session's CSRF token like every other console action.
+     */
+    private Response providerLogout() {
+        OidcSession session = oidcSession.get();
+        String idToken = session.getIdToken().getRawToken();
+        String endSession = oidcMetadata.get().getEndSessionUri();
+        session.logout().await().indefinitely();
+        URI signedOutPage = uri.getBaseUriBuilder().path("console/signed-out").build();
+        URI next = endSession == null ? signedOutPage
+                : UriBuilder.fromUri(endSession).queryParam("id_token_hint", idToken)
+                        .queryParam("post_logout_redirect_uri", signedOutPage).build();
+        return Response.seeOther(next).cookie(cookie(ConsoleHttp.CSRF_COOKIE, "", 0)).build();
     }
 
     /** Where the provider sends the browser after signing out (quarkus-oidc's post-logout path). */
@@ -211,7 +242,7 @@ public class ConsoleResource {
         String detail = "the identity provider did not sign you in" + (code == null ? "" : " (" + code
                 + (description == null ? "" : ": " + description) + ")");
         return Response.status(401).entity(error.data("status", 401).data("title", "Sign-in failed").data("detail", detail)
-                .data("signOut", false).data("tenant", null)).build();
+                .data("signOut", false).data("csrf", "").data("tenant", null)).build();
     }
 
     /**
@@ -524,8 +555,14 @@ public class ConsoleResource {
 
     /** An error as a page (the api answers problem+json; a browser gets HTML), without the tenant navigation. */
     private Response errorPage(int status, String title, String detail) {
-        return Response.status(status).entity(error.data("status", status).data("title", title).data("detail", detail)
-                .data("signOut", oidc && !identity.isAnonymous()).data("tenant", null)).build();
+        boolean signOut = oidc && !identity.isAnonymous();
+        String csrf = csrfCookie == null || csrfCookie.isBlank() ? newToken() : csrfCookie;
+        Response.ResponseBuilder r = Response.status(status).entity(error.data("status", status).data("title", title)
+                .data("detail", detail).data("signOut", signOut).data("csrf", csrf).data("tenant", null));
+        if (signOut && !csrf.equals(csrfCookie)) {
+            r.cookie(cookie(ConsoleHttp.CSRF_COOKIE, csrf, -1));
+        }
+        return r.build();
     }
 
     private List<String> visibleTenants() {

@@ -93,9 +93,15 @@ class ConsoleSignInIT {
         browser.findElement(By.id("kc-login")).click();
     }
 
-    String sessionCookie() {
-        Cookie cookie = browser.manage().getCookieNamed(SESSION_COOKIE);
-        return cookie == null ? null : cookie.getValue();
+    /** quarkus-oidc's session cookie, split into chunks when the tokens are large. */
+    Map<String, String> sessionCookies() {
+        Map<String, String> cookies = new java.util.TreeMap<>();
+        for (Cookie c : browser.manage().getCookies()) {
+            if (c.getName().startsWith(SESSION_COOKIE)) {
+                cookies.put(c.getName(), c.getValue());
+            }
+        }
+        return cookies;
     }
 
     @Test
@@ -122,9 +128,10 @@ class ConsoleSignInIT {
 
         // The session cookie is the console's: never an api credential, while the api keeps taking
         // the provider's bearer tokens.
-        String session = sessionCookie();
-        assertThat(session).isNotBlank();
-        given().cookie(SESSION_COOKIE, session).get("/api/v1/tenants/{t}/dead-letters", ACME).then().statusCode(401);
+        Map<String, String> session = sessionCookies();
+        assertThat(session).isNotEmpty();
+        given().cookies(session).get("/api/v1/tenants/{t}/dead-letters", ACME).then().statusCode(401);
+        given().cookies(session).get("/console/t/{t}/overview", ACME).then().statusCode(200);
         given().auth().oauth2(KeycloakClient.clientToken()).get("/api/v1/tenants/{t}/dead-letters", ACME).then()
                 .statusCode(200);
     }
@@ -136,7 +143,7 @@ class ConsoleSignInIT {
         browser.findElement(By.id("sign-out")).click();
         chromium.waitFor(d -> d.getCurrentUrl().endsWith("/console/signed-out"));
         assertThat(chromium.text("signed-out")).isEqualTo("Signed out");
-        assertThat(sessionCookie()).isNull();
+        assertThat(sessionCookies()).isEmpty();
         // Not signed in again silently: the provider asks for credentials.
         browser.get(url("/console/t/" + ACME + "/overview"));
         chromium.waitFor(ConsoleSignInIT::atProviderSignIn);
