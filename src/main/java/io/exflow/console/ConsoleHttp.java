@@ -1,5 +1,8 @@
 package io.exflow.console;
 
+import java.net.URI;
+import java.util.Optional;
+
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.vertx.core.http.Cookie;
@@ -24,19 +27,36 @@ public class ConsoleHttp {
     public static final String CSRF_COOKIE = "exflow_csrf";
     public static final String BASE = "/console";
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            + "connect-src 'self'; form-action %s; frame-ancestors 'none'; base-uri 'none'";
 
     @ConfigProperty(name = "exflow.console.oidc.enabled")
     boolean oidc;
+    @ConfigProperty(name = "quarkus.oidc.console.auth-server-url")
+    Optional<String> provider;
+
+    /**
+     * Forms post to this origin only; with the provider's sign-in also to the provider's origin,
+     * because signing out is a form whose answer redirects there (browsers apply form-action to the
+     * redirects that follow a form submission).
+     */
+    String contentSecurityPolicy() {
+        String formAction = "'self'";
+        if (oidc && provider.isPresent()) {
+            URI url = URI.create(provider.get());
+            formAction += " " + url.getScheme() + "://" + url.getAuthority();
+        }
+        return CSP.formatted(formAction);
+    }
 
     void routes(@Observes Router router) {
+        String csp = contentSecurityPolicy();
         router.route(BASE + "*").order(Integer.MIN_VALUE + 200).handler(ctx -> {
             String path = ctx.normalizedPath();
             if (!path.equals(BASE) && !path.startsWith(BASE + "/")) {
                 ctx.next();
                 return;
             }
-            ctx.response().putHeader("Content-Security-Policy", CSP)
+            ctx.response().putHeader("Content-Security-Policy", csp)
                     .putHeader("X-Content-Type-Options", "nosniff")
                     .putHeader("Referrer-Policy", "no-referrer")
                     .putHeader("Cache-Control", "no-store");
