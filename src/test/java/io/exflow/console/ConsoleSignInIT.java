@@ -172,7 +172,9 @@ class ConsoleSignInIT {
     @Test
     @Order(4)
     void anEndedProviderSessionSendsTheOperatorToSignInAgain() throws Exception {
-        KeycloakClient.updateRealm(Map.of("ssoSessionMaxLifespan", SHORT_SESSION_SECONDS));
+        // A short provider session, and tokens shorter still, so the console has to refresh them.
+        KeycloakClient.updateRealm(Map.of("ssoSessionMaxLifespan", SHORT_SESSION_SECONDS,
+                "accessTokenLifespan", SHORT_SESSION_SECONDS / 2));
         try {
             browser.get(url("/console/t/" + ACME + "/exceptions"));
             signInAtProvider(KeycloakTestResource.OPERATOR_USER);
@@ -189,7 +191,7 @@ class ConsoleSignInIT {
             chromium.waitFor(d -> d.getCurrentUrl().endsWith("/console/t/" + ACME + "/exceptions"));
             assertThat(chromium.text("actor")).isEqualTo(KeycloakTestResource.OPERATOR_USER);
         } finally {
-            KeycloakClient.updateRealm(Map.of("ssoSessionMaxLifespan", 36_000));
+            KeycloakClient.updateRealm(Map.of("ssoSessionMaxLifespan", 36_000, "accessTokenLifespan", 300));
         }
     }
 }
