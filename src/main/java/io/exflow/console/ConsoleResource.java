@@ -109,8 +109,6 @@ public class ConsoleResource {
     Instance<OidcSession> oidcSession;
     @Inject
     Instance<OidcConfigurationMetadata> oidcMetadata;
-    @ConfigProperty(name = "exflow.console.token-login")
-    boolean tokenLogin;
     /** Operators sign in at the identity provider (quarkus-oidc); the pasted-token login is off then. */
     @ConfigProperty(name = "exflow.console.oidc.enabled")
     boolean oidc;
@@ -154,7 +152,7 @@ public class ConsoleResource {
             // reached signed in (the provider's sign-in guards every console path): nothing to paste
             return Response.seeOther(URI.create(ConsoleHttp.BASE)).build();
         }
-        if (!tokenLogin) {
+        if (!apiSettings.consoleTokenLogin()) {
             return errorPage(404, "No login page", "this deployment authenticates the console through its identity "
                     + "proxy (CONSOLE_TOKEN_LOGIN=false)");
         }
@@ -167,7 +165,7 @@ public class ConsoleResource {
     @PermitAll
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response login(@FormParam("token") String token) {
-        if (!tokenLogin || oidc) {
+        if (!apiSettings.consoleTokenLogin() || oidc) {
             return Response.status(404).build();
         }
         String problem = null;
