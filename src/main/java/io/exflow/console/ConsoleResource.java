@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,14 +33,19 @@ import io.exflow.domain.Packs;
 import io.exflow.packs.TenantPack;
 import io.exflow.worker.intake.PiiRedactor;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.OidcSession;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -53,6 +60,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
@@ -96,6 +104,14 @@ public class ConsoleResource {
     JWTParser jwtParser;
     @Inject
     io.exflow.api.ApiSettings apiSettings;
+    /** Looked up only with the provider's sign-in on (they exist for quarkus-oidc's console tenant). */
+    @Inject
+    Instance<OidcSession> oidcSession;
+    @Inject
+    Instance<OidcConfigurationMetadata> oidcMetadata;
+    /** Operators sign in at the identity provider (quarkus-oidc); the pasted-token login is off then. */
+    @ConfigProperty(name = "exflow.console.oidc.enabled")
+    boolean oidc;
     @Context
     UriInfo uri;
     @CookieParam(ConsoleHttp.CSRF_COOKIE)
@@ -105,6 +121,8 @@ public class ConsoleResource {
     Template login;
     @Location("console/error.html")
     Template error;
+    @Location("console/signedout.html")
+    Template signedOut;
     @Location("console/overview.html")
     Template overview;
     @Location("console/exceptions.html")
@@ -130,6 +148,10 @@ public class ConsoleResource {
     @Path("/login")
     @PermitAll
     public Response loginPage(@QueryParam("error") String problem) {
+        if (oidc) {
+            // reached signed in (the provider's sign-in guards every console path): nothing to paste
+            return Response.seeOther(URI.create(ConsoleHttp.BASE)).build();
+        }
         if (!apiSettings.consoleTokenLogin()) {
             return errorPage(404, "No login page", "this deployment authenticates the console through its identity "
                     + "proxy (CONSOLE_TOKEN_LOGIN=false)");
@@ -143,7 +165,7 @@ public class ConsoleResource {
     @PermitAll
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response login(@FormParam("token") String token) {
-        if (!apiSettings.consoleTokenLogin()) {
+        if (!apiSettings.consoleTokenLogin() || oidc) {
             return Response.status(404).build();
         }
         String problem = null;
@@ -173,12 +195,62 @@ public class ConsoleResource {
 
     @POST
     @Path("/logout")
-    @RolesAllowed({ "operator", "approver" })
+    @Authenticated // also an account without a console role, refused everywhere else, can sign out
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response logout(@FormParam("csrf") String csrf) {
         requireCsrf(csrf);
+        if (oidc) {
+            return providerLogout();
+        }
         return Response.seeOther(URI.create(ConsoleHttp.BASE + "/login"))
                 .cookie(cookie(ConsoleHttp.SESSION_COOKIE, "", 0), cookie(ConsoleHttp.CSRF_COOKIE, "", 0)).build();
+    }
+
+    /**
+     * Ends the console session (quarkus-oidc's session cookie) and sends the browser to the provider's
+     * end-session endpoint (OpenID Connect RP-initiated logout), which ends the provider's session
+     * too and returns to the signed-out page. Done here rather than by quarkus-oidc's logout path so
+     * that signing out is a POST with the session's CSRF token like every other console action.
+     */
+    private Response providerLogout() {
+        OidcSession session = oidcSession.get();
+        String idToken = session.getIdToken().getRawToken();
+        String endSession = oidcMetadata.get().getEndSessionUri();
+        session.logout().await().indefinitely();
+        URI signedOutPage = uri.getBaseUriBuilder().path("console/signed-out").build();
+        URI next = endSession == null ? signedOutPage
+                : UriBuilder.fromUri(endSession).queryParam("id_token_hint", idToken)
+                        .queryParam("post_logout_redirect_uri", signedOutPage).build();
+        return Response.seeOther(next).cookie(cookie(ConsoleHttp.CSRF_COOKIE, "", 0)).build();
+    }
+
+    /** Where the provider sends the browser after signing out (quarkus-oidc's post-logout path). */
+    @GET
+    @Path("/signed-out")
+    @PermitAll
+    public Response signedOut() {
+        return Response.ok(signedOut.data("tenant", null)).build();
+    }
+
+    /** Where quarkus-oidc sends the browser when the provider answered the sign-in with an error. */
+    @GET
+    @Path("/sign-in-failed")
+    @PermitAll
+    public Response signInFailed(@QueryParam("error") String code, @QueryParam("error_description") String description) {
+        String detail = "the identity provider did not sign you in" + (code == null ? "" : " (" + code
+                + (description == null ? "" : ": " + description) + ")");
+        return Response.status(401).entity(error.data("status", 401).data("title", "Sign-in failed").data("detail", detail)
+                .data("signOut", false).data("csrf", "").data("tenant", null)).build();
+    }
+
+    /**
+     * Signed in, but without the operator or approver role in any tenant (a provider account that
+     * exists for other applications): a page that says so, with a way to sign out, instead of the
+     * api's problem+json.
+     */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return errorPage(403, "Forbidden", "this account holds neither the operator nor the approver role in any tenant");
     }
 
     @GET
@@ -258,7 +330,7 @@ public class ConsoleResource {
             return (part != null ? exception.getFragment("live") : exception).data("e", view).data("timeline", timeline)
                     .data("playbook", view.playbookRun() == null ? null : view.playbookRun().toString())
                     .data("tools", data.toolAttempts(tenant, exceptionId)).data("redactions", data.redactions(tenant, exceptionId))
-                    .data("canApprove", "AWAITING_APPROVAL".equals(view.state()) && identity.hasRole("approver"))
+                    .data("canApprove", "AWAITING_APPROVAL".equals(view.state()) && holds(tenant, Grants.APPROVER))
                     .data("done", doneMessage);
         });
     }
@@ -271,7 +343,7 @@ public class ConsoleResource {
             @FormParam("decision") String decision, @FormParam("comment") String comment) {
         return action(tenant, () -> {
             requireCsrf(csrf);
-            requireRole("approver");
+            requireRole(tenant, Grants.APPROVER);
             tenants.requireActive(caller, tenant);
             UUID exceptionId = uuid(id);
             if (!"approve".equals(decision) && !"reject".equals(decision)) {
@@ -308,7 +380,7 @@ public class ConsoleResource {
             return deadLetterList.data("page", deadLetters.list(scope, f, null, DeadLetterStore.MAX_LIMIT))
                     .data("stats", deadLetters.stats(scope)).data("f", f).data("statusText", status == null ? "PENDING" : status)
                     .data("statuses", List.of("PENDING", "REPLAYED", "DISCARDED", "ALL"))
-                    .data("canOperate", identity.hasRole("operator"));
+                    .data("canOperate", holds(tenant, Grants.OPERATOR));
         });
     }
 
@@ -322,7 +394,7 @@ public class ConsoleResource {
                 throw ProblemException.notFound("no such dead letter");
             }
             return deadLetter.data("d", entry).data("payload", redactedPayload(tenant, entry))
-                    .data("canOperate", identity.hasRole("operator"));
+                    .data("canOperate", holds(tenant, Grants.OPERATOR));
         });
     }
 
@@ -336,7 +408,7 @@ public class ConsoleResource {
             @FormParam("reason") String reason, @FormParam("consumer") String consumer) {
         return page(tenant, "dead-letters", () -> {
             requireCsrf(csrf);
-            requireRole("operator");
+            requireRole(tenant, Grants.OPERATOR);
             Batch batch = batch(tenant, action, ids, all, reason, consumer);
             return confirm.data("action", batch.action).data("ids", batch.ids).data("count", batch.ids.size())
                     .data("byFilter", batch.byFilter).data("reason", blank(reason)).data("consumer", blank(consumer));
@@ -352,7 +424,7 @@ public class ConsoleResource {
             @FormParam("action") String action, @FormParam("id") List<Long> ids, @FormParam("note") String note) {
         return page(tenant, "dead-letters", () -> {
             requireCsrf(csrf);
-            requireRole("operator");
+            requireRole(tenant, Grants.OPERATOR);
             boolean replay = "replay".equals(action);
             if (!replay && !"discard".equals(action)) {
                 throw ProblemException.badRequest("action must be replay or discard");
@@ -453,7 +525,9 @@ public class ConsoleResource {
             tenants.requireReadable(caller, tenant);
             String csrf = csrfCookie == null || csrfCookie.isBlank() ? newToken() : csrfCookie;
             TemplateInstance t = body.get().data("tenant", tenant).data("tenants", visibleTenants()).data("active", active)
-                    .data("actor", caller.subject()).data("csrf", csrf).data("base", ConsoleHttp.BASE);
+                    .data("actor", identity.getPrincipal().getName())
+                    .data("roles", String.join(", ", caller.grants().rolesIn(tenant).stream().sorted().toList()))
+                    .data("csrf", csrf).data("base", ConsoleHttp.BASE);
             Response.ResponseBuilder r = Response.ok(t);
             if (!csrf.equals(csrfCookie)) {
                 r.cookie(cookie(ConsoleHttp.CSRF_COOKIE, csrf, -1));
@@ -479,8 +553,14 @@ public class ConsoleResource {
 
     /** An error as a page (the api answers problem+json; a browser gets HTML), without the tenant navigation. */
     private Response errorPage(int status, String title, String detail) {
-        return Response.status(status).entity(error.data("status", status).data("title", title).data("detail", detail)
-                .data("tenant", null)).build();
+        boolean signOut = oidc && !identity.isAnonymous();
+        String csrf = csrfCookie == null || csrfCookie.isBlank() ? newToken() : csrfCookie;
+        Response.ResponseBuilder r = Response.status(status).entity(error.data("status", status).data("title", title)
+                .data("detail", detail).data("signOut", signOut).data("csrf", csrf).data("tenant", null));
+        if (signOut && !csrf.equals(csrfCookie)) {
+            r.cookie(cookie(ConsoleHttp.CSRF_COOKIE, csrf, -1));
+        }
+        return r.build();
     }
 
     private List<String> visibleTenants() {
@@ -490,8 +570,13 @@ public class ConsoleResource {
         return caller.tenants().stream().sorted().toList();
     }
 
-    private void requireRole(String role) {
-        if (!identity.hasRole(role)) {
+    /** The role in this tenant (directly or as a platform admin): grants are per tenant, as in the api. */
+    private boolean holds(String tenant, String role) {
+        return caller.grants().rolesIn(tenant).contains(role);
+    }
+
+    private void requireRole(String tenant, String role) {
+        if (!holds(tenant, role)) {
             throw new ProblemException(io.exflow.api.Problem.of(403, "role-forbidden", "Forbidden",
                     "this action needs the " + role + " role"));
         }

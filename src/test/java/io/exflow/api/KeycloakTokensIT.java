@@ -9,23 +9,17 @@ import static io.exflow.api.ExceptionsApiIT.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.testing.ExflowTestResources;
+import io.exflow.testing.KeycloakClient;
 import io.exflow.testing.KeycloakTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,13 +38,7 @@ import io.restassured.response.Response;
 @QuarkusTestResource(value = KeycloakTestResource.class, restrictToAnnotatedClass = true)
 @TestProfile(IdentityProviderTokensIT.ApiWithIdentityProvider.class)
 class KeycloakTokensIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Read when used: every test class is validated at each app start, also those of other profiles. */
-    private static String keycloak() {
-        return ConfigProvider.getConfig().getValue(KeycloakTestResource.URL_PROPERTY, String.class);
-    }
 
     @Test
     void realmRolesAreTenantScopedGrantsAndARotatedRealmKeyIsFollowedWithoutARestart() throws Exception {
@@ -72,11 +60,8 @@ class KeycloakTokensIT {
 
     /** A new RSA signing key with a higher priority, then every older RSA signing key removed. */
     private void rotateRealmKey() throws Exception {
-        String admin = form("/realms/master/protocol/openid-connect/token", Map.of("grant_type", "password",
-                "client_id", "admin-cli", "username", KeycloakTestResource.ADMIN,
-                "password", KeycloakTestResource.ADMIN_PASSWORD)).path("access_token").asText();
-        JsonNode providers = JSON.readTree(adminCall("GET",
-                "/admin/realms/exflow/components?type=org.keycloak.keys.KeyProvider", admin, null).body());
+        JsonNode providers = KeycloakClient.json(KeycloakClient.admin("GET",
+                "/admin/realms/exflow/components?type=org.keycloak.keys.KeyProvider", null).body());
         List<String> oldSigningKeys = new java.util.ArrayList<>();
         for (JsonNode p : providers) {
             if ("rsa-generated".equals(p.path("providerId").asText())) {
@@ -87,35 +72,15 @@ class KeycloakTokensIT {
         String provider = JSON.writeValueAsString(Map.of("name", "rsa-rotated", "providerId", "rsa-generated",
                 "providerType", "org.keycloak.keys.KeyProvider", "parentId", "exflow",
                 "config", Map.of("priority", List.of("500"), "keySize", List.of("2048"), "algorithm", List.of("RS256"))));
-        assertThat(adminCall("POST", "/admin/realms/exflow/components", admin, provider).statusCode()).isEqualTo(201);
+        assertThat(KeycloakClient.admin("POST", "/admin/realms/exflow/components", provider).statusCode()).isEqualTo(201);
         for (String id : oldSigningKeys) {
-            assertThat(adminCall("DELETE", "/admin/realms/exflow/components/" + id, admin, null).statusCode()).isEqualTo(204);
+            assertThat(KeycloakClient.admin("DELETE", "/admin/realms/exflow/components/" + id, null).statusCode())
+                    .isEqualTo(204);
         }
     }
 
-    private String clientToken() throws Exception {
-        return form("/realms/exflow/protocol/openid-connect/token", Map.of("grant_type", "client_credentials",
-                "client_id", KeycloakTestResource.CLIENT, "client_secret", KeycloakTestResource.CLIENT_SECRET))
-                .path("access_token").asText();
-    }
-
-    private JsonNode form(String path, Map<String, String> fields) throws IOException, InterruptedException {
-        StringBuilder body = new StringBuilder();
-        fields.forEach((k, v) -> body.append(body.isEmpty() ? "" : "&").append(k).append('=')
-                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(keycloak() + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
-    }
-
-    private HttpResponse<String> adminCall(String method, String path, String token, String json)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(keycloak() + path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    private static String clientToken() throws Exception {
+        return KeycloakClient.clientToken();
     }
 
     private static JsonNode claims(String jwt) throws IOException {

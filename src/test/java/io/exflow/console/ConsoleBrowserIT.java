@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -21,16 +19,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import io.exflow.api.DevTokens;
 import io.exflow.runtime.config.ExflowSettings;
@@ -47,10 +38,10 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 
 /**
- * The console in a real browser: headless Chromium (Debian's chromium and chromium-driver,
- * installed by .ci/install-tools.sh) driven by Selenium, against the app with every role but
- * feedback on real Kafka, PostgreSQL and Redis. With {@code -Dconsole.screenshots=docs/console}
- * it also saves a PNG of every page (how docs/console/*.png are made).
+ * The console in a real browser ({@link ConsoleBrowser}: headless Chromium driven by Selenium),
+ * signed in with a pasted dev token, against the app with every role but feedback on real Kafka,
+ * PostgreSQL and Redis. With {@code -Dconsole.screenshots=docs/console} it also saves a PNG of
+ * every page (how docs/console/*.png are made). Sign-in at the identity provider: ConsoleSignInIT.
  */
 @QuarkusTest
 @QuarkusTestResource(ExflowTestResources.class)
@@ -59,8 +50,9 @@ import jakarta.inject.Inject;
 class ConsoleBrowserIT {
     static final String ACME = "acme-bank";
     static final String MEDI = "medicare-plus";
-    static final Duration WAIT = Duration.ofSeconds(40);
+    static final Duration WAIT = ConsoleBrowser.WAIT;
 
+    static ConsoleBrowser chromium;
     static WebDriver browser;
     static UUID resolvedId;
 
@@ -73,20 +65,14 @@ class ConsoleBrowserIT {
 
     @BeforeAll
     static void startBrowser() {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(Path.of("/usr/bin/chromium").toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1360,900", "--force-device-scale-factor=1");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().window().setSize(new Dimension(1360, 900));
+        chromium = ConsoleBrowser.start();
+        browser = chromium.driver;
     }
 
     @AfterAll
     static void stopBrowser() {
-        if (browser != null) {
-            browser.quit();
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -108,35 +94,15 @@ class ConsoleBrowserIT {
     }
 
     static void waitFor(java.util.function.Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(browser, WAIT).pollingEvery(Duration.ofMillis(200))
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition::apply);
+        chromium.waitFor(condition);
     }
 
-    /** The element's text; live regions are swapped by htmx every few seconds, so a stale read is retried. */
     static String text(String id) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return browser.findElement(By.id(id)).getText();
-            } catch (org.openqa.selenium.StaleElementReferenceException e) {
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        return chromium.text(id);
     }
 
     static void screenshot(String name) {
-        String dir = System.getProperty("console.screenshots");
-        if (dir == null || dir.isBlank()) {
-            return;
-        }
-        try {
-            Path target = Path.of(dir).resolve(name + ".png");
-            Files.createDirectories(target.getParent());
-            Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        chromium.screenshot(name);
     }
 
     static String settlement(long amount) {

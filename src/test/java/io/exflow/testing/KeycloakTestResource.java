@@ -19,8 +19,12 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * target/keycloak) in dev mode on a free port, with the realm of
  * src/test/resources/keycloak/exflow-realm.json imported: client {@code exflow-api} (the audience),
  * client {@code billing-feed} whose service account holds the realm roles
- * {@code exflow:acme-bank:operator} and {@code exflow:medicare-plus:ingest}. Points the api at the
- * realm's JWKS, issuer and audience. Start-up measured here: docs/security.md.
+ * {@code exflow:acme-bank:operator} and {@code exflow:medicare-plus:ingest}; client
+ * {@code exflow-console} (authorization-code sign-in, realm roles in the ID token) and the users
+ * {@code olivia} (operator of acme-bank, approver of medicare-plus) and {@code nora} (no exflow role).
+ * Points the api at the realm's JWKS, issuer and audience and the console's OIDC tenant at the realm
+ * (used when a test profile turns it on); the app's test port is chosen here, because the console
+ * client's redirect URIs name it. Start-up measured here: docs/security.md.
  */
 public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String URL_PROPERTY = "exflow.test.keycloak-url";
@@ -28,6 +32,11 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
     public static final String ADMIN_PASSWORD = "admin-test-password";
     public static final String CLIENT = "billing-feed";
     public static final String CLIENT_SECRET = "billing-feed-test-secret";
+    public static final String CONSOLE_CLIENT = "exflow-console";
+    public static final String CONSOLE_CLIENT_SECRET = "exflow-console-test-secret-of-32-chars-or-more";
+    /** Users of the realm; each one's password is {@code <name>-test-password}. */
+    public static final String OPERATOR_USER = "olivia";
+    public static final String USER_WITHOUT_ROLE = "nora";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(240);
     private Process process;
@@ -42,8 +51,10 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
         try {
             deleteTree(home.resolve("data/h2")); // a fresh realm every run, whatever an earlier run rotated
             Path imports = Files.createDirectories(home.resolve("data/import"));
+            int appPort = freePort();
             try (var realm = KeycloakTestResource.class.getResourceAsStream("/keycloak/exflow-realm.json")) {
-                Files.write(imports.resolve("exflow-realm.json"), realm.readAllBytes());
+                String json = new String(realm.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                Files.writeString(imports.resolve("exflow-realm.json"), json.replace("@console.port@", String.valueOf(appPort)));
             }
             int port = freePort();
             ProcessBuilder pb = new ProcessBuilder("bash", home.resolve("bin/kc.sh").toString(), "start-dev",
@@ -61,7 +72,11 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
             return Map.of(URL_PROPERTY, base,
                     "mp.jwt.verify.publickey.location", realm + "/protocol/openid-connect/certs",
                     "mp.jwt.verify.issuer", realm,
-                    "mp.jwt.verify.audiences", "exflow-api");
+                    "mp.jwt.verify.audiences", "exflow-api",
+                    "quarkus.http.test-port", String.valueOf(appPort),
+                    "quarkus.oidc.console.auth-server-url", realm,
+                    "quarkus.oidc.console.client-id", CONSOLE_CLIENT,
+                    "quarkus.oidc.console.credentials.secret", CONSOLE_CLIENT_SECRET);
         } catch (IOException e) {
             stop();
             throw new IllegalStateException("Keycloak did not start: " + e.getMessage(), e);
