@@ -40,7 +40,8 @@ public record ExflowSettings(
         Duration toolVisibilityTimeout,
         long toolSimulateSeed,
         int toolMaxConcurrentCalls,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        String groupInstanceId) {
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String defaultQueue, String low) {
@@ -66,6 +67,15 @@ public record ExflowSettings(
     /** Consumer group (and idempotency consumer name) of a role in this process. */
     public String groupId(WorkerRole role) {
         return groupIdOverride.isEmpty() ? role.defaultGroupId() : groupIdOverride;
+    }
+
+    /**
+     * Kafka static membership: the consumer of {@code role} joins as {@code <GROUP_INSTANCE_ID>-<role>},
+     * so a restarted process takes its partitions back at once instead of waiting for the group to
+     * expire its previous self. Empty when GROUP_INSTANCE_ID is empty (dynamic membership).
+     */
+    public java.util.Optional<String> groupInstanceId(WorkerRole role) {
+        return groupInstanceId.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(groupInstanceId + "-" + role.id());
     }
 
     public boolean runs(WorkerRole role) {
@@ -127,7 +137,8 @@ public record ExflowSettings(
                 r.duration("exflow.tool.visibility-timeout", "TOOL_VISIBILITY_TIMEOUT"),
                 r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"),
                 r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000),
-                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"));
+                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"),
+                r.instanceId("exflow.kafka.group-instance-id", "GROUP_INSTANCE_ID"));
         if (!r.problems.isEmpty()) {
             throw new IllegalStateException("exflow cannot start:\n  - " + String.join("\n  - ", r.problems));
         }
@@ -165,6 +176,15 @@ public record ExflowSettings(
                 problem(variable, "must be a Redis key without spaces, was '" + name + "'");
             }
             return name;
+        }
+
+        /** Kafka allows up to 249 of [a-zA-Z0-9._-] in an id; the role suffix takes at most 12. */
+        String instanceId(String key, String variable) {
+            String id = string(key, variable).trim();
+            if (!id.isEmpty() && !id.matches("[a-zA-Z0-9._-]{1,200}")) {
+                problem(variable, "must be up to 200 of the characters a-z A-Z 0-9 . _ - (a pod name), was '" + id + "'");
+            }
+            return id;
         }
 
         long longValue(String key, String variable) {

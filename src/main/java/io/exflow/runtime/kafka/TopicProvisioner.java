@@ -12,11 +12,15 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
 import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.startup.StartupStep;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Creates exflow's topics at start-up when they are missing (CREATE_TOPICS=false leaves it to the platform). */
+/**
+ * Creates exflow's topics at start-up when they are missing (CREATE_TOPICS=false leaves it to the
+ * platform). A start-up step: while the broker does not answer, start-up waits and tries again.
+ */
 @ApplicationScoped
-public class TopicProvisioner {
+public class TopicProvisioner implements StartupStep {
     private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
 
     private final ExflowSettings settings;
@@ -27,9 +31,29 @@ public class TopicProvisioner {
         this.kafka = kafka;
     }
 
+    @Override
+    public String dependency() {
+        return "Kafka at " + kafka.bootstrapServers() + " (topics)";
+    }
+
+    @Override
+    public int order() {
+        return 20;
+    }
+
+    @Override
+    public boolean needed() {
+        return settings.createTopics();
+    }
+
+    @Override
+    public void run() {
+        ensureTopics();
+    }
+
     public void ensureTopics() {
         try (Admin admin = kafka.admin()) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : settings.topics().all()) {
                 if (!existing.contains(topic)) {
@@ -41,7 +65,7 @@ public class TopicProvisioner {
             }
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
-                    result.getValue().get(30, TimeUnit.SECONDS);
+                    result.getValue().get(10, TimeUnit.SECONDS);
                     LOG.infof("created topic %s (%d partitions)", result.getKey(), settings.topicPartitions());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
