@@ -33,6 +33,10 @@ public class DependencyWait {
     private volatile boolean cancelled;
 
     public DependencyWait(@Any Instance<StartupStep> steps) {
+        this(steps.stream().toList());
+    }
+
+    DependencyWait(List<StartupStep> steps) {
         this.steps = steps.stream().filter(StartupStep::needed).sorted(Comparator.comparingInt(StartupStep::order)).toList();
         this.waitingFor = this.steps.isEmpty() ? null : this.steps.get(0).dependency();
     }
