@@ -32,6 +32,7 @@ public class DependencyWait {
     private volatile String waitingFor;
     private volatile boolean cancelled;
 
+    @jakarta.inject.Inject
     public DependencyWait(@Any Instance<StartupStep> steps) {
         this(steps.stream().toList());
     }
