@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
@@ -53,7 +54,8 @@ public class TopicProvisioner implements StartupStep {
 
     public void ensureTopics() {
         try (Admin admin = kafka.admin()) {
-            Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+            // Short: the first try runs during Quarkus' start-up; an unreachable broker is retried by DependencyWait.
+            Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names().get(6, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : settings.topics().all()) {
                 if (!existing.contains(topic)) {
@@ -74,8 +76,10 @@ public class TopicProvisioner implements StartupStep {
                 }
             }
         } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new IllegalStateException("cannot create Kafka topics at " + kafka.bootstrapServers()
-                    + " (check KAFKA_BOOTSTRAP_SERVERS, or set CREATE_TOPICS=false): " + e.getMessage(), e);
+                    + " (check KAFKA_BOOTSTRAP_SERVERS, or set CREATE_TOPICS=false): "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), e);
         }
     }
 }
