@@ -30,7 +30,7 @@ import jakarta.enterprise.event.Observes;
  * the tenant guard reads), before any worker starts.
  */
 @ApplicationScoped
-public class Packs {
+public class Packs implements io.exflow.runtime.startup.StartupStep {
     private static final Logger LOG = Logger.getLogger(Packs.class);
 
     private final ExflowSettings settings;
@@ -43,7 +43,23 @@ public class Packs {
         this.dataSource = dataSource;
     }
 
+    /** Invalid packs stop start-up here; storing them waits for PostgreSQL (a start-up step). */
     void onStart(@Observes @Priority(10) StartupEvent event) {
+        all();
+    }
+
+    @Override
+    public String dependency() {
+        return "PostgreSQL (packs)";
+    }
+
+    @Override
+    public int order() {
+        return 10;
+    }
+
+    @Override
+    public void run() {
         QuarkusTransaction.requiringNew().run(this::store);
         LOG.infof("packs loaded: domains %s, tenants %s", all().domains().keySet(), all().tenants().keySet());
     }

@@ -10,17 +10,29 @@ public final class Pause {
     private static final Duration FIRST = Duration.ofMillis(200);
     private static final Duration LONGEST = Duration.ofSeconds(15);
 
-    private Duration next = FIRST;
+    private final Duration first;
+    private final Duration longest;
+    private Duration next;
 
-    /** The pause to take now; the one after it is twice as long (at most 15 s). */
+    public Pause() {
+        this(FIRST, LONGEST);
+    }
+
+    public Pause(Duration first, Duration longest) {
+        this.first = first;
+        this.longest = longest;
+        this.next = first;
+    }
+
+    /** The pause to take now; the one after it is twice as long (at most the longest, 15 s by default). */
     public Duration take() {
         Duration now = next;
         Duration doubled = next.multipliedBy(2);
-        next = doubled.compareTo(LONGEST) > 0 ? LONGEST : doubled;
+        next = doubled.compareTo(longest) > 0 ? longest : doubled;
         return now;
     }
 
     public void reset() {
-        next = FIRST;
+        next = first;
     }
 }

@@ -26,7 +26,8 @@ import io.exflow.runtime.redis.RedisKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.exflow.runtime.kafka.KafkaClients;
-import io.exflow.runtime.kafka.TopicProvisioner;
+import io.exflow.runtime.startup.DependenciesReady;
+import io.exflow.runtime.startup.DependencyWait;
 import io.exflow.runtime.metrics.ExflowMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -47,7 +48,8 @@ public class WorkerRuntime {
     private final ExflowSettings settings;
     private final Instance<EventHandler> handlers;
     private final KafkaClients kafka;
-    private final TopicProvisioner topics;
+    private final DependencyWait dependencies;
+    private final jakarta.enterprise.event.Event<DependenciesReady> ready;
     private final DeliveryEngine engine;
     private final OutboxRelay relay;
     private final ExflowMetrics metrics;
@@ -61,7 +63,7 @@ public class WorkerRuntime {
     private final ObjectMapper mapper;
 
     public WorkerRuntime(ExflowSettings settings, @Any Instance<EventHandler> handlers, KafkaClients kafka,
-            TopicProvisioner topics, DeliveryEngine engine, OutboxRelay relay, ExflowMetrics metrics,
+            DependencyWait dependencies, jakarta.enterprise.event.Event<DependenciesReady> ready, DeliveryEngine engine, OutboxRelay relay, ExflowMetrics metrics,
             Instance<RedisDataSource> redis, RedisKeys redisKeys, ObjectMapper mapper) {
         this.redis = redis;
         this.redisKeys = redisKeys;
@@ -69,7 +71,8 @@ public class WorkerRuntime {
         this.settings = settings;
         this.handlers = handlers;
         this.kafka = kafka;
-        this.topics = topics;
+        this.dependencies = dependencies;
+        this.ready = ready;
         this.engine = engine;
         this.relay = relay;
         this.metrics = metrics;
@@ -77,14 +80,21 @@ public class WorkerRuntime {
 
     void onStart(@Observes @jakarta.annotation.Priority(100) StartupEvent event) {
         LOG.infof("exflow starting roles %s (concurrency %d)", settings.roles(), settings.concurrency());
-        if (settings.createTopics()) {
-            topics.ensureTopics();
-        }
-        start();
+        // Schema, packs, topics, Redis: done now if everything answers, else waited for (see DependencyWait).
+        dependencies.runThen(() -> {
+            ready.fire(new DependenciesReady());
+            start();
+        });
+    }
+
+    /** What start-up still waits for (a dependency that did not answer yet), or null. */
+    public String waitingFor() {
+        return dependencies.waitingFor();
     }
 
     /** SIGTERM: four fifths of SHUTDOWN_TIMEOUT to finish and commit the batches in hand, the rest to publish them. */
     void onStop(@Observes ShutdownEvent event) {
+        dependencies.cancel();
         long started = System.nanoTime();
         stop(settings.shutdownTimeout().multipliedBy(4).dividedBy(5));
         relay.drain(settings.shutdownTimeout().minusNanos(System.nanoTime() - started));
@@ -111,7 +121,8 @@ public class WorkerRuntime {
             } else {
                 Set<String> topicNames = new LinkedHashSet<>();
                 subscriber.handlers().values().forEach(h -> topicNames.add(h.consumes().topic().name(settings.topics())));
-                WorkerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout());
+                WorkerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout(),
+                        settings.groupInstanceId(subscriber.role()));
                 loops.add(loop);
                 thread(subscriber.consumer() + "-consumer", loop).start();
                 source = topicNames.toString();

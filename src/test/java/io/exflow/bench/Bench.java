@@ -296,6 +296,7 @@ public final class Bench {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             Map<String, String> env = pb.environment();
             env.put("WORKER_TYPE", workerType);
+            env.put("GROUP_INSTANCE_ID", "bench-" + name); // unique per process, whatever HOSTNAME says
             env.put("KAFKA_BOOTSTRAP_SERVERS", s.kafka());
             env.put("DB_URL", s.jdbcUrl());
             env.put("REDIS_URL", s.redisUrl());

@@ -50,6 +50,8 @@ final class Fleet implements AutoCloseable {
             Map<String, String> env = pb.environment();
             env.putAll(commonEnv);
             env.put("WORKER_TYPE", role);
+            // Static membership as a pod has it: stable across this slot's restarts, unique in the fleet.
+            env.putIfAbsent("GROUP_INSTANCE_ID", "fleet-" + name());
             env.put("HTTP_PORT", String.valueOf(httpPort));
             env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
             process = pb.start();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class Infra implements AutoCloseable {
     static final String PG_CLUSTER = "exflowchaos";
 
+    final String pgCluster;
     final Path root;
     final Path home;
     final int pgPort;
@@ -28,6 +29,11 @@ final class Infra implements AutoCloseable {
     private final Path log;
 
     Infra(Path root, Path home, int pgPort, int redisPort, int kafkaPort) {
+        this(root, home, pgPort, redisPort, kafkaPort, PG_CLUSTER);
+    }
+
+    Infra(Path root, Path home, int pgPort, int redisPort, int kafkaPort, String pgCluster) {
+        this.pgCluster = pgCluster;
         this.root = root;
         this.home = home;
         this.pgPort = pgPort;
@@ -53,8 +59,8 @@ final class Infra implements AutoCloseable {
     void startAll() throws IOException {
         Files.createDirectories(home);
         // A cluster left by an earlier, interrupted run goes first.
-        sh(false, "pg_dropcluster", pgVersion, PG_CLUSTER, "--stop");
-        sh(true, "pg_createcluster", pgVersion, PG_CLUSTER, "-p", String.valueOf(pgPort),
+        sh(false, "pg_dropcluster", pgVersion, pgCluster, "--stop");
+        sh(true, "pg_createcluster", pgVersion, pgCluster, "-p", String.valueOf(pgPort),
                 "-o", "max_connections=400", "-o", "fsync=off",
                 "-o", "synchronous_commit=off", "--", "--auth=trust");
         startPostgres();
@@ -64,12 +70,12 @@ final class Infra implements AutoCloseable {
     }
 
     void startPostgres() {
-        sh(true, "pg_ctlcluster", "--skip-systemctl-redirect", pgVersion, PG_CLUSTER, "start");
+        sh(true, "pg_ctlcluster", "--skip-systemctl-redirect", pgVersion, pgCluster, "start");
         awaitPort(pgPort, 30);
     }
 
     void stopPostgres() {
-        sh(true, "pg_ctlcluster", "--skip-systemctl-redirect", pgVersion, PG_CLUSTER, "stop", "-m", "fast");
+        sh(true, "pg_ctlcluster", "--skip-systemctl-redirect", pgVersion, pgCluster, "stop", "-m", "fast");
     }
 
     void startRedis() {
@@ -115,7 +121,7 @@ final class Infra implements AutoCloseable {
             System.err.println("chaos: kafka stop failed: " + e.getMessage());
         }
         stopRedis();
-        sh(false, "pg_dropcluster", pgVersion, PG_CLUSTER, "--stop");
+        sh(false, "pg_dropcluster", pgVersion, pgCluster, "--stop");
     }
 
     static void awaitPort(int port, int seconds) {

@@ -42,7 +42,8 @@ public record ExflowSettings(
         long toolSimulateSeed,
         int toolMaxConcurrentCalls,
         Duration fleetHeartbeatInterval,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        String groupInstanceId) {
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String defaultQueue, String low) {
@@ -71,6 +72,15 @@ public record ExflowSettings(
      */
     public String consumerGroup(WorkerRole role) {
         return consumerGroupOverride.isEmpty() ? role.defaultConsumerGroup() : consumerGroupOverride;
+    }
+
+    /**
+     * Kafka static membership: the consumer of {@code role} joins as {@code <GROUP_INSTANCE_ID>-<role>},
+     * so a restarted process takes its partitions back at once instead of waiting for the group to
+     * expire its previous self. Empty when GROUP_INSTANCE_ID is empty (dynamic membership).
+     */
+    public java.util.Optional<String> groupInstanceId(WorkerRole role) {
+        return groupInstanceId.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(groupInstanceId + "-" + role.id());
     }
 
     public boolean runs(WorkerRole role) {
@@ -136,7 +146,10 @@ public record ExflowSettings(
                 r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"),
                 r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000),
                 r.duration("exflow.fleet.heartbeat-interval", "FLEET_HEARTBEAT_INTERVAL"),
-                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"));
+                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"),
+                // Kafka allows 249 of these characters in an id; the role suffix takes at most 12.
+                r.matching("exflow.kafka.group-instance-id", "GROUP_INSTANCE_ID", "|[a-zA-Z0-9._-]{1,200}",
+                        "must be empty or up to 200 of the characters a-z A-Z 0-9 . _ - (a pod name)"));
         r.failIfProblems();
         return settings;
     }

@@ -17,8 +17,10 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Ready when the broker answers and every consumer loop is polling and not stalled. Goes
- * DOWN while Kafka (or, through a stalled loop, the database) is gone, UP when it returns.
+ * Ready when start-up is done, the broker answers and every consumer loop is in its group with
+ * its partitions assigned, polling and not stalled. Goes DOWN while Kafka (or, through a stalled
+ * loop, the database) is gone, and while a consumer waits for the group to give it partitions
+ * (after a restart without static membership, until the group expires the previous process).
  */
 @Readiness
 @ApplicationScoped
@@ -35,6 +37,10 @@ public class KafkaReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("exflow-kafka");
+        if (!runtime.started()) {
+            String waitingFor = runtime.waitingFor();
+            return response.down().withData("starting", waitingFor == null ? "roles" : "waiting for " + waitingFor).build();
+        }
         try {
             // Bounded below the probes' timeoutSeconds (3): an unreachable broker is DOWN, not a probe timeout,
             // and the admin client does not pile up requests while the broker is gone.
@@ -53,8 +59,10 @@ public class KafkaReadiness implements HealthCheck {
         for (ConsumerLoop loop : runtime.loops().stream().filter(ConsumerLoop.class::isInstance)
                 .map(ConsumerLoop.class::cast).toList()) {
             boolean healthy = loop.healthy();
-            response.withData(loop.subscriber().consumer(), healthy ? "polling" : "stalled");
-            loopsHealthy &= healthy;
+            boolean joined = loop.joined();
+            response.withData(loop.subscriber().consumer(), !healthy ? "stalled" : joined ? "polling" : "joining the group");
+            response.withData(loop.subscriber().consumer() + ".partitions", loop.assignedPartitions());
+            loopsHealthy &= healthy && joined;
         }
         return response.status(loopsHealthy).build();
     }

@@ -32,10 +32,14 @@ public class RedisReadiness implements HealthCheck {
         this.runtime = runtime;
     }
 
+    public static boolean usesRedis(ExflowSettings settings) {
+        return settings.roles().stream().anyMatch(USES_REDIS::contains);
+    }
+
     @Override
     public HealthCheckResponse call() {
         var response = HealthCheckResponse.named("exflow-redis");
-        if (settings.roles().stream().noneMatch(USES_REDIS::contains)) {
+        if (!usesRedis(settings)) {
             return response.up().withData("used", false).build();
         }
         try {

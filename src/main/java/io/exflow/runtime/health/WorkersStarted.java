@@ -8,7 +8,10 @@ import io.exflow.runtime.WorkerRuntime;
 import io.exflow.runtime.config.ExflowSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Started once topics exist and this process's roles are running. */
+/**
+ * Started once the start-up steps succeeded (schema migrated, packs stored, topics exist, Redis
+ * answers) and this process's roles are running; while not, it names the dependency it waits for.
+ */
 @Startup
 @ApplicationScoped
 public class WorkersStarted implements HealthCheck {
@@ -22,7 +25,12 @@ public class WorkersStarted implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("exflow-workers").status(runtime.started())
-                .withData("roles", settings.roles().toString()).build();
+        var response = HealthCheckResponse.named("exflow-workers").status(runtime.started())
+                .withData("roles", settings.roles().toString());
+        String waitingFor = runtime.waitingFor();
+        if (waitingFor != null) {
+            response.withData("waiting for", waitingFor);
+        }
+        return response.build();
     }
 }

@@ -6,10 +6,12 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -33,6 +35,12 @@ import io.exflow.runtime.metrics.ExflowMetrics;
  * the loop stops. If the engine stalls (database unreachable) or fails after a commit, the
  * consumer seeks back to the uncommitted offsets and tries again after
  * a growing pause — nothing is skipped and the partition is not committed past it.
+ * <p>
+ * A partition the group gives this consumer without a committed offset gets one at once (its
+ * current position), so lag — and KEDA's scaler, which reads committed offsets — is defined for
+ * every partition from the moment a worker joins. With static membership (GROUP_INSTANCE_ID) the
+ * consumer leaves the group explicitly on a graceful stop (a static member otherwise stays until
+ * its session times out); after a crash it does not, so its restart takes the partitions back.
  */
 public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
@@ -43,42 +51,59 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     private final DeliveryEngine engine;
     private final ExflowMetrics metrics;
     private final Duration pollTimeout;
+    private final Optional<String> groupInstanceId;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile long lastPollOkNanos = System.nanoTime();
     private volatile boolean stalled;
     private volatile int assignedPartitions;
+    /** True once the group has given this consumer its assignment (possibly empty), until partitions are lost. */
+    private volatile boolean joined;
     private long nextLagNanos = System.nanoTime();
     /** Next offsets of what was processed, per partition (only touched on the consumer thread). */
     private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
 
     public ConsumerLoop(Subscriber subscriber, Collection<String> topics, KafkaClients clients, DeliveryEngine engine,
-            ExflowMetrics metrics, Duration pollTimeout) {
+            ExflowMetrics metrics, Duration pollTimeout, Optional<String> groupInstanceId) {
         this.subscriber = subscriber;
         this.topics = topics;
         this.clients = clients;
         this.engine = engine;
         this.metrics = metrics;
         this.pollTimeout = pollTimeout;
+        this.groupInstanceId = groupInstanceId;
     }
 
     @Override
     public void run() {
         String clientId = subscriber.consumer() + "-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
-        try (KafkaConsumer<String, byte[]> c = clients.consumer(subscriber.consumer(), clientId)) {
+        KafkaConsumer<String, byte[]> c = null;
+        try {
+            c = clients.consumer(subscriber.consumer(), clientId, groupInstanceId);
             consumer = c;
+            KafkaConsumer<String, byte[]> kc = c;
             c.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                     // hand over exactly where we are, so the next owner does not redo committed work
-                    commitProcessed(c, revoked);
-                    assignedPartitions = Math.max(0, c.assignment().size() - revoked.size());
+                    commitProcessed(kc, revoked);
+                    assignedPartitions = Math.max(0, kc.assignment().size() - revoked.size());
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                    assignedPartitions = c.assignment().size();
+                    commitStartingOffsets(kc, assigned);
+                    assignedPartitions = kc.assignment().size();
+                    joined = true;
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> lost) {
+                    // another member may own them already: nothing to commit, and not in the group until it rejoins
+                    joined = false;
+                    lost.forEach(processed::remove);
+                    assignedPartitions = Math.max(0, kc.assignment().size() - lost.size());
                 }
             });
             Pause pause = new Pause();
@@ -139,6 +164,10 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 LOG.errorf(e, "%s: consumer loop failed", subscriber.consumer());
             }
         } finally {
+            joined = false;
+            if (c != null) {
+                close(c);
+            }
             consumer = null;
             stopped.countDown();
         }
@@ -163,6 +192,19 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
     /** True once the group gave this consumer partitions (what a demo or test waits for before producing). */
     public boolean assigned() {
         return assignedPartitions > 0;
+    }
+
+    /**
+     * In the group with its assignment settled: true after the group handed this consumer its
+     * partitions (none, if there are more consumers than partitions), false before and after it
+     * lost them. Readiness needs it: a started consumer can wait long for the group.
+     */
+    public boolean joined() {
+        return joined;
+    }
+
+    public int assignedPartitions() {
+        return assignedPartitions;
     }
 
     /** Connected and not stalled: polls return within a few poll timeouts. */
@@ -195,6 +237,49 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
         } catch (RuntimeException e) {
             LOG.infof("%s: could not commit offsets on hand-over (redelivered records will be duplicates): %s",
                     subscriber.consumer(), e.getMessage());
+        }
+    }
+
+    /**
+     * Commits the current position of every newly assigned partition that has no committed offset
+     * yet (a new group, a new partition): nothing is skipped — the position is where
+     * KAFKA_AUTO_OFFSET_RESET puts this consumer anyway — and lag is measurable from now on.
+     * Failing only leaves the gap until the partition's first batch is committed.
+     */
+    private void commitStartingOffsets(KafkaConsumer<String, byte[]> c, Collection<TopicPartition> assigned) {
+        if (assigned.isEmpty()) {
+            return;
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = c.committed(Set.copyOf(assigned), Duration.ofSeconds(5));
+            Map<TopicPartition, OffsetAndMetadata> starting = new HashMap<>();
+            for (TopicPartition tp : assigned) {
+                if (committed.get(tp) == null) {
+                    starting.put(tp, new OffsetAndMetadata(c.position(tp, Duration.ofSeconds(5))));
+                }
+            }
+            if (!starting.isEmpty()) {
+                c.commitSync(starting, Duration.ofSeconds(5));
+                LOG.debugf("%s: committed starting offsets %s", subscriber.consumer(), starting);
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.infof("%s: could not commit starting offsets (they are committed with the first batch): %s",
+                    subscriber.consumer(), e.getMessage());
+        }
+    }
+
+    /** A static member that stops gracefully leaves the group so its partitions move at once (scale-down). */
+    private void close(KafkaConsumer<String, byte[]> c) {
+        try {
+            CloseOptions options = CloseOptions.timeout(Duration.ofSeconds(5));
+            if (!running && groupInstanceId.isPresent()) {
+                options = options.withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+            }
+            c.close(options);
+        } catch (RuntimeException e) {
+            LOG.debugf("%s: consumer close: %s", subscriber.consumer(), e.getMessage());
         }
     }
 

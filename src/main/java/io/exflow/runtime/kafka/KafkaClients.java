@@ -1,6 +1,10 @@
 package io.exflow.runtime.kafka;
 
+import java.util.Map;
+import java.util.Optional;
+
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -31,10 +35,14 @@ public class KafkaClients {
         return properties.bootstrapServers();
     }
 
-    /** Manual commits only: an offset is committed after its record's outcome is durable. */
-    public KafkaConsumer<String, byte[]> consumer(String groupId, String clientId) {
-        return new KafkaConsumer<>(properties.consumer(groupId, clientId, settings.autoOffsetReset(), settings.maxPollRecords()),
-                new StringDeserializer(), new ByteArrayDeserializer());
+    /**
+     * Manual commits only: an offset is committed after its record's outcome is durable. With a
+     * group instance id the consumer is a static member of its group (GROUP_INSTANCE_ID).
+     */
+    public KafkaConsumer<String, byte[]> consumer(String groupId, String clientId, Optional<String> groupInstanceId) {
+        Map<String, Object> props = properties.consumer(groupId, clientId, settings.autoOffsetReset(), settings.maxPollRecords());
+        groupInstanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Idempotent, acks=all: a retried send never duplicates or reorders within a partition. */

@@ -7,16 +7,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
 import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.startup.StartupStep;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Creates exflow's topics at start-up when they are missing (CREATE_TOPICS=false leaves it to the platform). */
+/**
+ * Creates exflow's topics at start-up when they are missing (CREATE_TOPICS=false leaves it to the
+ * platform). A start-up step: while the broker does not answer, start-up waits and tries again.
+ */
 @ApplicationScoped
-public class TopicProvisioner {
+public class TopicProvisioner implements StartupStep {
     private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
 
     private final ExflowSettings settings;
@@ -27,9 +32,30 @@ public class TopicProvisioner {
         this.kafka = kafka;
     }
 
+    @Override
+    public String dependency() {
+        return "Kafka at " + kafka.bootstrapServers() + " (topics)";
+    }
+
+    @Override
+    public int order() {
+        return 20;
+    }
+
+    @Override
+    public boolean needed() {
+        return settings.createTopics();
+    }
+
+    @Override
+    public void run() {
+        ensureTopics();
+    }
+
     public void ensureTopics() {
         try (Admin admin = kafka.admin()) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            // Short: the first try runs during Quarkus' start-up; an unreachable broker is retried by DependencyWait.
+            Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names().get(6, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : settings.topics().all()) {
                 if (!existing.contains(topic)) {
@@ -41,7 +67,7 @@ public class TopicProvisioner {
             }
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
-                    result.getValue().get(30, TimeUnit.SECONDS);
+                    result.getValue().get(10, TimeUnit.SECONDS);
                     LOG.infof("created topic %s (%d partitions)", result.getKey(), settings.topicPartitions());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
@@ -50,8 +76,10 @@ public class TopicProvisioner {
                 }
             }
         } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new IllegalStateException("cannot create Kafka topics at " + kafka.bootstrapServers()
-                    + " (check KAFKA_BOOTSTRAP_SERVERS, or set CREATE_TOPICS=false): " + e.getMessage(), e);
+                    + " (check KAFKA_BOOTSTRAP_SERVERS, or set CREATE_TOPICS=false): "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), e);
         }
     }
 }

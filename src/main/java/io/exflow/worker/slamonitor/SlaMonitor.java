@@ -21,8 +21,6 @@ import io.exflow.runtime.delivery.FailureClassifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -60,7 +58,8 @@ public class SlaMonitor {
         this.registry = registry;
     }
 
-    void onStart(@Observes @Priority(200) StartupEvent event) {
+    /** After the schema exists: start-up may have waited for PostgreSQL. */
+    void onStart(@Observes io.exflow.runtime.startup.DependenciesReady event) {
         if (settings.runs(WorkerRole.SLA_MONITOR)) {
             start();
         }

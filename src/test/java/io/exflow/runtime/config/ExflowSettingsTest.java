@@ -53,6 +53,28 @@ class ExflowSettingsTest {
     }
 
     @Test
+    void theGroupInstanceIdIsThePodNameWithTheRole() {
+        ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "all", "HOSTNAME", "exflow-intake-7d9f-x2k")));
+        assertThat(s.groupInstanceId(WorkerRole.INTAKE)).contains("exflow-intake-7d9f-x2k-intake");
+        assertThat(s.groupInstanceId(WorkerRole.SLA_MONITOR)).contains("exflow-intake-7d9f-x2k-sla-monitor");
+        ExflowSettings explicit = ExflowSettings.load(config(Map.of("WORKER_TYPE", "triage", "HOSTNAME", "h",
+                "GROUP_INSTANCE_ID", "triage-0")));
+        assertThat(explicit.groupInstanceId(WorkerRole.TRIAGE)).contains("triage-0-triage");
+    }
+
+    @Test
+    void withoutAnIdMembershipIsDynamic() {
+        ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "triage")));
+        assertThat(s.groupInstanceId(WorkerRole.TRIAGE)).isEmpty();
+    }
+
+    @Test
+    void aGroupInstanceIdKafkaWouldRefuseNamesTheVariable() {
+        assertThatThrownBy(() -> ExflowSettings.load(config(Map.of("WORKER_TYPE", "triage", "GROUP_INSTANCE_ID", "pod 1/x"))))
+                .hasMessageContaining("GROUP_INSTANCE_ID must be");
+    }
+
+    @Test
     void missingWorkerTypeNamesTheVariable() {
         assertThatThrownBy(() -> ExflowSettings.load(config(Map.of())))
                 .hasMessageContaining("WORKER_TYPE is required");
