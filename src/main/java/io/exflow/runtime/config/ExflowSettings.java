@@ -40,7 +40,21 @@ public record ExflowSettings(
         Duration toolVisibilityTimeout,
         long toolSimulateSeed,
         int toolMaxConcurrentCalls,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Retention retention) {
+
+    /**
+     * Data lifecycle (io.exflow.runtime.retention.Retention).
+     *
+     * @param claims    how long an idempotency claim is kept: at least the longest topic retention
+     *                  plus the replay horizon, since a duplicate older than that is taken as new
+     * @param history   how long closed exceptions (with timeline, tool executions, outcomes, SLA
+     *                  markers) and handled dead letters are kept
+     * @param interval  how often one replica runs the job
+     * @param batchSize closed exceptions (and dead letters) deleted per transaction
+     */
+    public record Retention(Duration claims, Duration history, Duration interval, int batchSize) {
+    }
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String defaultQueue, String low) {
@@ -127,7 +141,12 @@ public record ExflowSettings(
                 r.duration("exflow.tool.visibility-timeout", "TOOL_VISIBILITY_TIMEOUT"),
                 r.longValue("exflow.tool.simulate-seed", "TOOL_SIMULATE_SEED"),
                 r.intIn("exflow.tool.max-concurrent-calls", "TOOL_MAX_CONCURRENT_CALLS", 1, 10_000),
-                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"));
+                r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"),
+                new Retention(
+                        r.duration("exflow.retention.claims", "RETENTION_CLAIMS"),
+                        r.duration("exflow.retention.history", "RETENTION_HISTORY"),
+                        r.duration("exflow.retention.interval", "RETENTION_INTERVAL"),
+                        r.intIn("exflow.retention.batch-size", "RETENTION_BATCH_SIZE", 1, 100_000)));
         if (!r.problems.isEmpty()) {
             throw new IllegalStateException("exflow cannot start:\n  - " + String.join("\n  - ", r.problems));
         }
@@ -241,7 +260,7 @@ public record ExflowSettings(
         }
     }
 
-    /** ISO-8601 (PT5S) or the short forms operators type: 500ms, 5s, 2m, 1h. */
+    /** ISO-8601 (PT5S, P7D) or the short forms operators type: 500ms, 5s, 2m, 1h, 7d. */
     static Duration parseDuration(String raw) {
         String s = raw.trim().toLowerCase(Locale.ROOT);
         if (s.startsWith("pt") || s.startsWith("p")) {
@@ -255,6 +274,7 @@ public record ExflowSettings(
             case 's' -> Duration.ofSeconds(n);
             case 'm' -> Duration.ofMinutes(n);
             case 'h' -> Duration.ofHours(n);
+            case 'd' -> Duration.ofDays(n);
             default -> throw new IllegalArgumentException(raw);
         };
     }
