@@ -206,7 +206,12 @@ public class Retention {
         if (upper == null) {
             throw new IllegalStateException(table.name() + " has no bounded partition (migration V7_2 creates them)");
         }
-        // Contiguous from the newest partition on: a gap after an outage is filled too.
+        // On from the newest partition, in steps of its width; after a long outage, spans that would
+        // already be past the retention are skipped rather than created and dropped.
+        Instant horizon = now.minus(table.retention());
+        while (!upper.plus(table.width()).isAfter(horizon)) {
+            upper = upper.plus(table.width());
+        }
         while (upper.isBefore(now.plus(AHEAD))) {
             Instant from = upper;
             Instant to = from.plus(table.width());
