@@ -1,4 +1,4 @@
--- exflow schema v7, step 3 of 4: the swap. The old tables are renamed and attached as the first
+-- exflow schema v7, step 3 of 3: the swap. The old tables are renamed and attached as the first
 -- partition of new partitioned tables with the old names; the validated constraint lets
 -- PostgreSQL skip the scan, so every statement here is metadata only (short locks).
 -- Later partitions are created ahead and dropped whole by io.exflow.runtime.retention.Retention.

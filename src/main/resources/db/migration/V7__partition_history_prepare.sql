@@ -1,4 +1,4 @@
--- exflow schema v7, step 1 of 4: the two tables that grow by several rows per event
+-- exflow schema v7, step 1 of 3: the two tables that grow by several rows per event
 -- (processed_event, the idempotency claims, and exception_timeline) become time-partitioned, so
 -- retention drops whole partitions instead of deleting rows (docs/scaling.md, "Retention").
 --

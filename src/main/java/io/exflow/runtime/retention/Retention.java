@@ -117,6 +117,7 @@ public class Retention {
                 return new Report(false, List.of(), List.of(), 0, 0);
             }
             try {
+                ensureIndexes(c);
                 List<String> created = new ArrayList<>();
                 List<String> dropped = new ArrayList<>();
                 for (PartitionedTable table : tables) {
@@ -131,6 +132,39 @@ public class Retention {
                 unlock(c);
             }
         });
+    }
+
+    /**
+     * The indexes the batches walk, built CONCURRENTLY so writers are never blocked. Here rather
+     * than in a Flyway migration: Flyway holds a transaction open while it migrates, and a
+     * concurrent index build waits for every open transaction. An index left invalid by an
+     * interrupted build is dropped and built again.
+     */
+    private static final List<String[]> BATCH_INDEXES = List.of(
+            new String[] { "exception_record_closed", "exception_record (closed_at) WHERE closed_at IS NOT NULL" },
+            new String[] { "dead_letter_handled", "dead_letter (updated_at) WHERE status <> 'PENDING'" });
+
+    private static void ensureIndexes(Connection c) throws SQLException {
+        for (String[] index : BATCH_INDEXES) {
+            Boolean valid = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(?)")) {
+                ps.setString(1, index[0]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        valid = rs.getBoolean(1);
+                    }
+                }
+            }
+            if (Boolean.TRUE.equals(valid)) {
+                continue;
+            }
+            try (Statement s = c.createStatement()) {
+                if (valid != null) {
+                    s.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index[0]);
+                }
+                s.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index[0] + " ON " + index[1]);
+            }
+        }
     }
 
     private static boolean tryLock(Connection c) throws SQLException {
