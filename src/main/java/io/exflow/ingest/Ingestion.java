@@ -5,6 +5,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.exflow.runtime.Emission;
+import io.exflow.runtime.TimeOrderedIds;
 import io.exflow.runtime.EventPublisher;
 import io.exflow.runtime.event.EventEnvelope;
 import io.exflow.runtime.event.EventKind;
@@ -26,7 +27,7 @@ public class Ingestion {
 
     @Transactional
     public EventEnvelope ingest(String tenantId, JsonNode rawPayload, String channel) {
-        UUID exceptionId = UUID.randomUUID();
+        UUID exceptionId = TimeOrderedIds.next();
         // The raw submission is not redacted yet: the timeline keeps only where it came from.
         return publisher.publish(Emission.of(EventKind.EXCEPTION_INGESTED, rawPayload).about(tenantId, exceptionId).by(channel)
                 .timelineShows(java.util.Map.of("channel", channel)));

@@ -1,7 +1,6 @@
 package io.exflow.runtime;
 
 import java.time.Instant;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -63,7 +62,7 @@ public class EventPublisher {
     public EventEnvelope write(PendingWrites pending, Emission emission) {
         EventKind kind = emission.kind();
         String[] trace = tracing.current();
-        EventEnvelope event = new EventEnvelope(UUID.randomUUID(), kind.type(), "/exflow/" + emission.actor(), Instant.now(),
+        EventEnvelope event = new EventEnvelope(TimeOrderedIds.next(), kind.type(), "/exflow/" + emission.actor(), Instant.now(),
                 emission.tenantId(), emission.exceptionId(),
                 emission.correlationId() == null ? emission.exceptionId().toString() : emission.correlationId(),
                 emission.causationId(), kind.schemaVersion(), mapper.valueToTree(emission.data()),

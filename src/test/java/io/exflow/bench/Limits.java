@@ -222,9 +222,9 @@ final class Limits {
         int batch = Integer.parseInt(System.getenv().getOrDefault("BENCH_PG_BATCH", "10"));
         sh("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)",
                 "-c", "CREATE DATABASE " + db);
-        // The real tables (same columns, keys and indexes) from the bench database's Flyway schema.
-        String ddl = sh("pg_dump", "-s", "-h", "127.0.0.1", "-U", "postgres", "-t", "processed_event", "-t", "outbox", "-t",
-                "exception_timeline", "-t", "retry_schedule", s.dbName());
+        // The real tables (same columns, keys and indexes; the partitioned ones with their partitions) from the bench database's Flyway schema.
+        String ddl = sh("pg_dump", "-s", "-h", "127.0.0.1", "-U", "postgres", "-t", "processed_event*", "-t", "outbox", "-t",
+                "exception_timeline*", "-t", "retry_schedule", s.dbName());
         Path dir = s.outDir().resolve("pgbench");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("schema.sql"), ddl + "\nCREATE TABLE public.bench_state (id BIGINT PRIMARY KEY, state TEXT NOT NULL, "
@@ -272,8 +272,9 @@ final class Limits {
         b.append("BEGIN;\n");
         b.append("SELECT DISTINCT record_key FROM retry_schedule WHERE consumer = 'exflow-triage' AND record_key = ANY (ARRAY[")
                 .append(keys).append("]);\n");
-        b.append("INSERT INTO processed_event (consumer, event_id) SELECT 'exflow-triage', id FROM unnest(ARRAY[").append(uuids)
-                .append("]) WITH ORDINALITY AS t (id, n) ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id;\n");
+        b.append("INSERT INTO processed_event (consumer, event_id, processed_at) SELECT 'exflow-triage', t.id, now() FROM unnest(ARRAY[")
+                .append(uuids).append("]) WITH ORDINALITY AS t (id, n) WHERE NOT EXISTS (SELECT 1 FROM processed_event p ")
+                .append("WHERE p.consumer = 'exflow-triage' AND p.event_id = t.id) ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id;\n");
         b.append("SELECT id, state FROM public.bench_state WHERE id IN (").append(ids).append(") ORDER BY id FOR NO KEY UPDATE;\n");
         for (int i = 0; i < events; i++) {
             b.append("UPDATE public.bench_state SET state = 'TRIAGED', detail = '{\"severity\":\"MEDIUM\",\"slaDeadline\":"

@@ -43,7 +43,21 @@ public record ExflowSettings(
         int toolMaxConcurrentCalls,
         Duration fleetHeartbeatInterval,
         Duration shutdownTimeout,
-        String groupInstanceId) {
+        String groupInstanceId,
+        Retention retention) {
+
+    /**
+     * Data lifecycle (io.exflow.runtime.retention.Retention).
+     *
+     * @param claims    how long an idempotency claim is kept: at least the longest topic retention
+     *                  plus the replay horizon, since a duplicate older than that is taken as new
+     * @param history   how long closed exceptions (with timeline, tool executions, outcomes, SLA
+     *                  markers) and handled dead letters are kept
+     * @param interval  how often one replica runs the job
+     * @param batchSize closed exceptions (and dead letters) deleted per transaction
+     */
+    public record Retention(Duration claims, Duration history, Duration interval, int batchSize) {
+    }
 
     /** The Redis tool queues, highest priority first. */
     public record ToolQueues(String high, String defaultQueue, String low) {
@@ -149,7 +163,12 @@ public record ExflowSettings(
                 r.duration("quarkus.shutdown.timeout", "SHUTDOWN_TIMEOUT"),
                 // Kafka allows 249 of these characters in an id; the role suffix takes at most 12.
                 r.matching("exflow.kafka.group-instance-id", "GROUP_INSTANCE_ID", "|[a-zA-Z0-9._-]{1,200}",
-                        "must be empty or up to 200 of the characters a-z A-Z 0-9 . _ - (a pod name)"));
+                        "must be empty or up to 200 of the characters a-z A-Z 0-9 . _ - (a pod name)"),
+                new Retention(
+                        r.duration("exflow.retention.claims", "RETENTION_CLAIMS"),
+                        r.duration("exflow.retention.history", "RETENTION_HISTORY"),
+                        r.duration("exflow.retention.interval", "RETENTION_INTERVAL"),
+                        r.intIn("exflow.retention.batch-size", "RETENTION_BATCH_SIZE", 1, 100_000)));
         r.failIfProblems();
         return settings;
     }

@@ -17,6 +17,13 @@ public class SettingsProducer {
         return ExflowSettings.load(config);
     }
 
+    /** The clock idempotency claims and the retention job read (UTC). */
+    @Produces
+    @Singleton
+    java.time.Clock clock() {
+        return java.time.Clock.systemUTC();
+    }
+
     @Produces
     @Singleton
     CloudEventCodec codec(ObjectMapper mapper) {

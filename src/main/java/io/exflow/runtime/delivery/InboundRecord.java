@@ -8,6 +8,8 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
+import io.exflow.runtime.TimeOrderedIds;
+
 /**
  * A record as the runtime receives it, from Kafka or from the retry table: enough to process
  * it, retry it, or dead-letter it with the original bytes.
@@ -40,12 +42,12 @@ public record InboundRecord(
 
     /**
      * An id for a record whose own id cannot be read. A Kafka record's position makes it stable,
-     * so a redelivery is recognised; a record without a position (a Redis job) gets a fresh one,
+     * so a redelivery is recognised; a record without a position (a Redis job) gets a fresh (time-ordered) one,
      * so two identical garbage jobs are two dead letters rather than one silently merged.
      */
     public UUID syntheticId() {
         if (partition == null || offset == null) {
-            return UUID.randomUUID();
+            return TimeOrderedIds.next();
         }
         String origin = topic + "/" + partition + "/" + offset + "/" + key;
         return UUID.nameUUIDFromBytes(origin.getBytes(StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.exflow.runtime.TimeOrderedIds;
 import io.exflow.domain.Closing;
 import io.exflow.domain.ExceptionRecord;
 import io.exflow.domain.ExceptionState;
@@ -129,7 +130,7 @@ public class PlaybookRunner {
 
     private void enqueue(ExceptionRecord record, PlaybookRun run, Playbook playbook, PlaybookStep step, HandlerContext context) {
         run.stepAttempt++;
-        run.currentJobId = UUID.randomUUID();
+        run.currentJobId = TimeOrderedIds.next();
         run.status = PlaybookRun.Status.RUNNING;
         context.enqueue(EventKind.TOOL_JOB, queueFor(record.severity), currentJob(record, run));
     }
