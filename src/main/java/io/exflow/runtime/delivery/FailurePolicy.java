@@ -24,8 +24,10 @@ public class FailurePolicy {
     private final ExflowSettings settings;
     private final RetrySchedule retries;
     private final DeadLetters deadLetters;
+    private final IdempotencyClaims claims;
 
-    public FailurePolicy(ExflowSettings settings, RetrySchedule retries, DeadLetters deadLetters) {
+    public FailurePolicy(ExflowSettings settings, RetrySchedule retries, DeadLetters deadLetters, IdempotencyClaims claims) {
+        this.claims = claims;
         this.settings = settings;
         this.retries = retries;
         this.deadLetters = deadLetters;
@@ -38,13 +40,13 @@ public class FailurePolicy {
         int attempts = record.priorAttempts() + 1;
         PermanentFailure permanent = FailureClassifier.permanentCause(failure);
         if (permanent != null) {
-            deadLetter(subscriber, record, identity, permanent.reason(), permanent.getMessage(), work);
+            deadLetter(subscriber, record, identity, permanent.reason(), permanent.getMessage(), attempts, work);
             return;
         }
         String error = FailureClassifier.describe(failure);
         if (attempts >= settings.retry().maxAttemptsFor(identity.eventType())) {
             deadLetter(subscriber, record, identity, ReasonCode.RETRIES_EXHAUSTED,
-                    "gave up after " + attempts + " attempts: " + error, work);
+                    "gave up after " + attempts + " attempts: " + error, attempts, work);
             return;
         }
         Instant next = Instant.now().plus(Backoff.delay(attempts, settings.retry().initialBackoff(), settings.retry().maxBackoff()));
@@ -58,16 +60,30 @@ public class FailurePolicy {
         work.count(identity.eventType(), Outcome.RETRY_SCHEDULED, Duration.ZERO);
     }
 
+    /**
+     * Dead-letters a record that was delivered {@code deliveries} times without reaching an outcome
+     * (the process handling it ended each time) — unless it had its effect before (its claim
+     * exists: the offset commit was what got lost), which makes it a duplicate.
+     */
+    void quarantine(Subscriber subscriber, InboundRecord record, EventEnvelope event, int deliveries, UnitOfWork work) {
+        DeadLetters.Identity identity = identityOf(record, event);
+        if (event != null && claims.isClaimed(subscriber.consumer(), event.id())) {
+            work.count(identity.eventType(), Outcome.DUPLICATE, Duration.ZERO);
+            return;
+        }
+        deadLetter(subscriber, record, identity, ReasonCode.POISON_CRASH, "delivered " + deliveries
+                + " times without reaching an outcome: the process handling it ended each time", deliveries, work);
+    }
+
     /** Dead-letters a record the checks rejected. */
     void reject(Subscriber subscriber, CheckedRecord rejected, UnitOfWork work) {
         deadLetter(subscriber, rejected.record(), identityOf(rejected.record(), rejected.event()), rejected.rejected().reason(),
-                rejected.rejected().getMessage(), work);
+                rejected.rejected().getMessage(), rejected.record().priorAttempts() + 1, work);
     }
 
     private void deadLetter(Subscriber subscriber, InboundRecord record, DeadLetters.Identity identity, ReasonCode reason,
-            String error, UnitOfWork work) {
-        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, record.priorAttempts() + 1,
-                work.pending);
+            String error, int attempts, UnitOfWork work) {
+        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, attempts, work.pending);
         if (record.retryRowId() != null) {
             retries.remove(record.retryRowId());
         }

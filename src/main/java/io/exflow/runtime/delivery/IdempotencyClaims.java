@@ -51,4 +51,17 @@ public class IdempotencyClaims {
             }
         });
     }
+
+    /** True if (consumer, event) was claimed by a committed transaction: the event had its effect. */
+    public boolean isClaimed(String consumer, UUID eventId) {
+        return Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM processed_event WHERE consumer = ? AND event_id = ?")) {
+                ps.setString(1, consumer);
+                ps.setObject(2, eventId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
 }
