@@ -70,7 +70,7 @@ public class TenantStatusResource {
     @Path("/status")
     @Operation(summary = "The tenant's status (ACTIVE or SUSPENDED) and its last operator change")
     @APIResponse(responseCode = "200", description = "the status", content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
-    public TenantStatusView status(@PathParam("tenant") String tenant) {
+    public TenantStatusView tenantStatus(@PathParam("tenant") String tenant) {
         tenants.requireReadable(caller, tenant, Grants.OPERATOR);
         return view(tenant);
     }
@@ -83,7 +83,7 @@ public class TenantStatusResource {
             + "TENANT_CACHE_TTL; reads and dead-letter discards still work")
     @APIResponse(responseCode = "200", description = "suspended (also when it already was)",
             content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
-    public TenantStatusView suspend(@PathParam("tenant") String tenant, StatusRequest request) {
+    public TenantStatusView suspendTenant(@PathParam("tenant") String tenant, StatusRequest request) {
         return change(tenant, "SUSPENDED", reason(request, true));
     }
 
@@ -94,7 +94,7 @@ public class TenantStatusResource {
             + "again within TENANT_CACHE_TTL; events dead-lettered meanwhile can be replayed")
     @APIResponse(responseCode = "200", description = "active (also when it already was)",
             content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
-    public TenantStatusView reactivate(@PathParam("tenant") String tenant, StatusRequest request) {
+    public TenantStatusView reactivateTenant(@PathParam("tenant") String tenant, StatusRequest request) {
         return change(tenant, "ACTIVE", reason(request, false));
     }
 
