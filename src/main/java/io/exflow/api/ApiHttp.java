@@ -3,7 +3,6 @@ package io.exflow.api;
 import java.util.List;
 
 import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -52,8 +51,8 @@ public class ApiHttp {
      * variable; so does the committed dev key outside the dev and test profiles, unless
      * EXFLOW_ALLOW_INSECURE_DEV_KEY=true says that is meant (then it is logged loudly).
      */
-    void onStart(@Observes @Priority(20) StartupEvent event, ApiSettings api,
-            @ConfigProperty(name = "mp.jwt.verify.publickey.location") String keyLocation) {
+    void onStart(@Observes @Priority(20) StartupEvent event, ApiSettings api) {
+        String keyLocation = api.publicKeyLocation();
         if (!settings.runs(WorkerRole.API) || DevKeyGuard.isRemote(keyLocation)) {
             return; // a JWKS endpoint is the identity provider's: read when the first token arrives
         }

@@ -28,7 +28,7 @@ import jakarta.ws.rs.core.MediaType;
  * Dead letters of one tenant, for its operators (role {@code operator}). The tenant segment
  * {@value Tenants#UNATTRIBUTED} addresses the entries whose tenant is unknown (undecodable
  * records) and is open to platform admins (tenants claim {@code "*"}) only. Replays go to the
- * one consumer that failed, through its retry schedule; the actor of a replay or discard is the
+ * one consumer group that failed, through its retry schedule; the actor of a replay or discard is the
  * token's subject.
  */
 @Path("/api/v1/tenants/{tenant}/dead-letters")

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,8 +96,6 @@ public class ConsoleResource {
     JWTParser jwtParser;
     @Inject
     io.exflow.api.ApiSettings apiSettings;
-    @ConfigProperty(name = "exflow.console.token-login")
-    boolean tokenLogin;
     @Context
     UriInfo uri;
     @CookieParam(ConsoleHttp.CSRF_COOKIE)
@@ -133,7 +130,7 @@ public class ConsoleResource {
     @Path("/login")
     @PermitAll
     public Response loginPage(@QueryParam("error") String problem) {
-        if (!tokenLogin) {
+        if (!apiSettings.consoleTokenLogin()) {
             return errorPage(404, "No login page", "this deployment authenticates the console through its identity "
                     + "proxy (CONSOLE_TOKEN_LOGIN=false)");
         }
@@ -146,7 +143,7 @@ public class ConsoleResource {
     @PermitAll
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response login(@FormParam("token") String token) {
-        if (!tokenLogin) {
+        if (!apiSettings.consoleTokenLogin()) {
             return Response.status(404).build();
         }
         String problem = null;

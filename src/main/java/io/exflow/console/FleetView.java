@@ -124,7 +124,7 @@ public class FleetView {
         Map<TopicPartition, Long> earliest = offsets(a, partitions, OffsetSpec.earliest());
         List<GroupLag> out = new ArrayList<>();
         for (WorkerRole role : KedaThresholds.LAG_ROLES) {
-            String group = role.defaultGroupId();
+            String group = role.defaultConsumerGroup();
             Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<String> roleTopics = topicsOf(role);

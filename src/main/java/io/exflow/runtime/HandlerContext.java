@@ -21,7 +21,7 @@ public interface HandlerContext {
     /** Adds an entry to the exception's timeline (emitted events are added automatically). */
     void note(String entryType, Object detail);
 
-    /** The consumer (group id) running the handler. */
+    /** The consumer group running the handler. */
     String consumer();
 
     /** 1 on first delivery, 2+ on retries. */

@@ -166,7 +166,7 @@ public class WorkerRuntime {
         }
         List<Subscriber> subscribers = new ArrayList<>();
         byRole.forEach((role, roleHandlers) -> {
-            String consumer = settings.groupId(role);
+            String consumer = settings.consumerGroup(role);
             AtomicInteger n = new AtomicInteger();
             ExecutorService lanes = Executors.newFixedThreadPool(settings.concurrency(),
                     r -> thread(consumer + "-lane-" + n.incrementAndGet(), r));

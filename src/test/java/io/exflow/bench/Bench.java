@@ -145,7 +145,9 @@ public final class Bench {
                     if (profiled) {
                         Profile.start(procs.get(0).pid(), "load");
                     }
+                    Map<String, double[]> hopsBefore = Metrics.scrapeHops(http, procs);
                     Results.Run r = offered(load, db, rate, s.loadSeconds);
+                    r.hopStages = Metrics.delta(hopsBefore, Metrics.scrapeHops(http, procs));
                     d.fixedLoads.put(rate, r);
                     if (profiled) {
                         d.profiles.put(rate + "/s", Profile.stop(procs.get(0).pid(), "load",
@@ -567,11 +569,38 @@ public final class Bench {
 
     /** exflow_event_processing_seconds per consumer, from every process's /q/metrics. */
     static final class Metrics {
+        /** The hop stages' timers (ExflowMetrics.HopStage) as "stage consumer" -> {count, seconds}. */
+        static Map<String, double[]> scrapeHops(HttpClient http, List<AppProcess> procs) throws Exception {
+            Map<String, double[]> m = new java.util.TreeMap<>();
+            for (AppProcess p : procs) {
+                for (String line : metricsOf(http, p).split("\n")) {
+                    if (!line.startsWith("exflow_delivery_wait_seconds_") && !line.startsWith("exflow_delivery_lane_seconds_")
+                            && !line.startsWith("exflow_outbox_handoff_seconds_") && !line.startsWith("exflow_outbox_publish_seconds_")) {
+                        continue;
+                    }
+                    boolean count = line.contains("_seconds_count");
+                    if (!count && !line.contains("_seconds_sum")) {
+                        continue;
+                    }
+                    String stage = line.substring(0, line.indexOf("_seconds_"));
+                    int brace = line.indexOf('{');
+                    String worker = brace < 0 ? "relay" : label(line.substring(brace + 1, line.indexOf('}')), "worker");
+                    double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    m.computeIfAbsent(stage + " " + worker, k -> new double[2])[count ? 0 : 1] += v;
+                }
+            }
+            return m;
+        }
+
+        private static String metricsOf(HttpClient http, AppProcess p) throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.managementPort + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+
         static Map<String, double[]> scrape(HttpClient http, List<AppProcess> procs) throws Exception {
             Map<String, double[]> m = new LinkedHashMap<>();
             for (AppProcess p : procs) {
-                String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.managementPort + "/q/metrics"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String body = metricsOf(http, p);
                 for (String line : body.split("\n")) {
                     boolean count = line.startsWith("exflow_event_processing_seconds_count{");
                     boolean sum = line.startsWith("exflow_event_processing_seconds_sum{");

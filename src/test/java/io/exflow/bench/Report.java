@@ -28,6 +28,17 @@ final class Report {
         b.append("| deployment | offered/s | generator kept/s | achieved/s | exceptions | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n");
         r.deployments.values().forEach(d -> d.fixedLoads.forEach((rate, x) -> b.append(String.format(Locale.ROOT,
                 "| %s | %d | %.0f | %.0f | %d | %.0f | %.0f | %.0f | %.0f |%n", d.name, rate, x.producedRate, x.throughput, x.count, x.p50, x.p95, x.p99, x.max))));
+        r.deployments.values().forEach(d -> d.fixedLoads.entrySet().stream().limit(1).forEach(e -> {
+            if (e.getValue().hopStages.isEmpty()) {
+                return;
+            }
+            b.append(String.format(Locale.ROOT, "%n### Where a hop's time goes at %d/s (`%s`, means over the phase)%n%n", e.getKey(), d.name));
+            b.append("| stage | consumer | count | mean ms |\n|---|---|---|---|\n");
+            e.getValue().hopStages.forEach((k, v) -> {
+                String[] parts = k.split(" ", 2);
+                b.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f |%n", parts[0], parts[1], v[0], v[1]));
+            });
+        }));
         b.append("\n### Per stage (median saturation run): handler time per event and when each stage is reached\n\n");
         r.deployments.values().forEach(d -> {
             Results.Run m = d.medianSaturation();

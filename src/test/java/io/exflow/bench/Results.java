@@ -22,6 +22,8 @@ final class Results {
         double dbCommitsPerException;
         Map<String, Integer> outcomes = Map.of();
         Map<String, double[]> stageTimes = Map.of();
+        /** Hop stages at a fixed load: "stage consumer" -> {count, mean ms} (ExflowMetrics.HopStage timers). */
+        Map<String, double[]> hopStages = Map.of();
         Map<String, Double> stageArrival = Map.of();
         /** Per process group: CPU ms per exception and share of the machine's busy time (CpuSampler). */
         Map<String, double[]> cpu = Map.of();

@@ -132,7 +132,7 @@ final class AppConfig {
     }
 
     Duration shutdownTimeout(Map<String, String> env) {
-        return Duration.parse(resolve("quarkus.shutdown.timeout", env).trim());
+        return io.exflow.runtime.config.SettingsReader.parseDuration(resolve("quarkus.shutdown.timeout", env));
     }
 
     /** /q/metrics unless application.properties moves it. */

@@ -31,8 +31,8 @@ public enum WorkerRole {
         return id;
     }
 
-    /** Default Kafka consumer group (and idempotency consumer name) of this role. */
-    public String defaultGroupId() {
+    /** This role's consumer group unless GROUP_ID sets one (see {@code ExflowSettings#consumerGroup}). */
+    public String defaultConsumerGroup() {
         return "exflow-" + id;
     }
 

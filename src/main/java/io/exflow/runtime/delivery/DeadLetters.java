@@ -116,7 +116,7 @@ public class DeadLetters {
     }
 
     /**
-     * Hands a PENDING entry back to the consumer that failed it — only that one — through its
+     * Hands a PENDING entry back to the consumer group that failed it — only that one — through its
      * retry schedule, and marks it REPLAYED; in the caller's transaction. If it fails again it
      * becomes a new dead letter.
      *

@@ -162,11 +162,13 @@ public class DeliveryEngine {
             }
             OutsideStep.Prepared prepared = outside.prepare(subscriber, checked, true);
             UnitOfWork work = new UnitOfWork();
+            long started = System.nanoTime();
             try {
                 lane.run(work, () -> {
                     lane.handleAll(subscriber, checked, prepared, work);
                     return null;
                 });
+                metrics.hop(ExflowMetrics.HopStage.LANE_TRANSACTION, subscriber.consumer(), System.nanoTime() - started);
             } catch (RuntimeException laneFailure) {
                 if (FailureClassifier.isConnectivity(laneFailure)) {
                     throw new DeliveryStalled(laneFailure);

@@ -10,10 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
@@ -68,14 +71,9 @@ public class OutboxRelay {
     private final ExflowSettings settings;
     private final KafkaClients kafka;
     private final ExflowMetrics metrics;
-    private final ExecutorService afterCommit = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "exflow-outbox-relay");
-        t.setDaemon(true);
-        return t;
-    });
+    /** After-commit publishers, each with its own thread and queue; a record key always goes to the same one. */
+    private final List<RelayLane> lanes;
     private volatile KafkaProducer<String, byte[]> producer;
-    private final java.util.concurrent.ConcurrentLinkedQueue<Outbox.Stored> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
     /** After a failed publish, leave rows to the sweeper until it succeeds, instead of queueing doomed sends. */
     private volatile boolean kafkaHealthy = true;
 
@@ -89,42 +87,91 @@ public class OutboxRelay {
         this.settings = settings;
         this.kafka = kafka;
         this.metrics = metrics;
+        this.lanes = IntStream.range(0, settings.outboxRelayLanes()).mapToObj(RelayLane::new).toList();
     }
 
     /**
      * Publishes these just-committed rows soon, off the caller's thread, from memory; the sweeper
-     * is the safety net. Rows committed while a publish is running are sent together in the
-     * next one, so the relay keeps up with many small commits.
+     * is the safety net. Rows are spread over the relay lanes by record key, so one key's events
+     * stay in commit order while a slow send holds only its own lane.
      */
     public void publishSoon(List<Outbox.Stored> rows) {
-        if (rows.isEmpty() || !kafkaHealthy || afterCommit.isShutdown()) {
+        if (rows.isEmpty() || !kafkaHealthy) {
             return;
         }
-        pending.addAll(rows);
-        if (scheduled.compareAndSet(false, true)) {
-            afterCommit.execute(this::publishPending);
+        if (lanes.size() == 1) {
+            lanes.get(0).offer(rows);
+            return;
         }
+        Map<RelayLane, List<Outbox.Stored>> byLane = new LinkedHashMap<>();
+        for (Outbox.Stored row : rows) {
+            byLane.computeIfAbsent(laneOf(row), l -> new ArrayList<>()).add(row);
+        }
+        byLane.forEach(RelayLane::offer);
     }
 
-    private void publishPending() {
-        scheduled.set(false);
-        List<Outbox.Stored> rows = new ArrayList<>();
-        for (Outbox.Stored row; rows.size() < SWEEP_BATCH * 4 && (row = pending.poll()) != null;) {
-            rows.add(row);
+    private RelayLane laneOf(Outbox.Stored row) {
+        String key = row.row().key();
+        int hash = key == null ? Long.hashCode(row.id()) : key.hashCode();
+        return lanes.get(Math.floorMod(hash, lanes.size()));
+    }
+
+    private record Queued(Outbox.Stored row, long atNanos) {
+    }
+
+    /**
+     * One after-commit publisher: rows committed while its publish is running are sent together
+     * in its next one, so a lane keeps up with many small commits.
+     */
+    private final class RelayLane {
+        private final ExecutorService thread;
+        private final ConcurrentLinkedQueue<Queued> pending = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+
+        RelayLane(int index) {
+            thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "exflow-outbox-relay-" + index);
+                t.setDaemon(true);
+                return t;
+            });
         }
-        if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
-            afterCommit.execute(this::publishPending);
+
+        void offer(List<Outbox.Stored> rows) {
+            if (thread.isShutdown()) {
+                return;
+            }
+            long now = System.nanoTime();
+            rows.forEach(row -> pending.add(new Queued(row, now)));
+            if (scheduled.compareAndSet(false, true)) {
+                thread.execute(this::publishPending);
+            }
         }
-        if (rows.isEmpty()) {
-            return;
-        }
-        try {
-            publish(rows);
-        } catch (RuntimeException e) {
-            replaceProducerIfRefused(e);
-            kafkaHealthy = false;
-            pending.clear();
-            LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
+
+        private void publishPending() {
+            scheduled.set(false);
+            long started = System.nanoTime();
+            long oldest = started;
+            List<Outbox.Stored> rows = new ArrayList<>();
+            for (Queued queued; rows.size() < SWEEP_BATCH * 4 && (queued = pending.poll()) != null;) {
+                rows.add(queued.row());
+                oldest = Math.min(oldest, queued.atNanos());
+            }
+            if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
+                thread.execute(this::publishPending);
+            }
+            if (rows.isEmpty()) {
+                return;
+            }
+            metrics.hop(ExflowMetrics.HopStage.OUTBOX_HANDOFF, "", started - oldest);
+            try {
+                publish(rows);
+                metrics.hop(ExflowMetrics.HopStage.OUTBOX_PUBLISH, "", System.nanoTime() - started);
+            } catch (RuntimeException e) {
+                replaceProducerIfRefused(e);
+                kafkaHealthy = false;
+                pending.clear();
+                LOG.warnf("outbox publish deferred to the sweeper: %s", FailureClassifier.describe(e));
+            }
         }
     }
 
@@ -194,11 +241,14 @@ public class OutboxRelay {
         return sent.rows();
     }
 
-    /** Drains the after-commit queue (graceful shutdown). */
+    /** Drains the after-commit queues (graceful shutdown), all lanes within one timeout. */
     public void drain(Duration timeout) {
-        afterCommit.shutdown();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lanes.forEach(lane -> lane.thread.shutdown());
         try {
-            afterCommit.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            for (RelayLane lane : lanes) {
+                lane.thread.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -23,7 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * The durable retry queue: records waiting for another attempt (RETRY), records parked
  * behind an earlier record of the same key (PARKED), and operator replays of dead letters
  * (REPLAY). It lives in PostgreSQL, so a pending retry survives the worker that scheduled it
- * and any replica of the same consumer may run it.
+ * and any replica of the same consumer group may run it.
  */
 @ApplicationScoped
 public class RetrySchedule {

@@ -7,8 +7,9 @@ import io.exflow.runtime.EventHandler;
 import io.exflow.runtime.config.WorkerRole;
 
 /**
- * One consumer of the runtime: a role's handlers by event type, its consumer name (the
- * Kafka group id, also the idempotency and dead-letter consumer), and its lane threads.
+ * One consumer group of the runtime: a role's handlers by event type, its consumer group
+ * ({@code consumer}: the Kafka consumer group, also the name its idempotency records, retries and
+ * dead letters are kept under), and its lane threads.
  */
 public record Subscriber(WorkerRole role, String consumer, Map<String, EventHandler> handlers, ExecutorService lanes) {
 }

@@ -53,12 +53,11 @@ public class FleetHeartbeat {
     private long lastAtNanos;
 
     public FleetHeartbeat(DataSource dataSource, ExflowSettings settings, MeterRegistry registry,
-            @ConfigProperty(name = "exflow.fleet.heartbeat-interval") Duration interval,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.registry = registry;
-        this.interval = interval;
+        this.interval = settings.fleetHeartbeatInterval();
         this.version = version;
         this.host = hostName();
         this.processId = host + ":" + pid + ":" + UUID.randomUUID().toString().substring(0, 8);

@@ -100,8 +100,11 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     continue;
                 }
                 List<InboundRecord> batch = new ArrayList<>(polled.count());
+                long polledAtMillis = System.currentTimeMillis();
                 for (ConsumerRecord<String, byte[]> r : polled) {
                     batch.add(InboundRecord.of(r));
+                    metrics.hop(ExflowMetrics.HopStage.DELIVERY_WAIT, subscriber.consumer(),
+                            Math.max(0, polledAtMillis - r.timestamp()) * 1_000_000L);
                 }
                 try {
                     engine.processBatch(subscriber, batch);

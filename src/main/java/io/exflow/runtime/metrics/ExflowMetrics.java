@@ -70,6 +70,34 @@ public class ExflowMetrics {
                 .register(registry))).record(duration);
     }
 
+    /**
+     * The stages of a hop (record waiting to be polled, lane transaction, outbox hand-off and
+     * publish), so an operator — and bin/bench — can see where a hop's milliseconds go.
+     */
+    public enum HopStage {
+        DELIVERY_WAIT("exflow.delivery.wait", "Age of a Kafka record when its consumer polled it (published -> polled)"),
+        LANE_TRANSACTION("exflow.delivery.lane", "A lane's transaction: claims, handlers, outbox and timeline rows, commit"),
+        OUTBOX_HANDOFF("exflow.outbox.handoff", "Committed outbox rows waiting for their relay lane (oldest row of a publish)"),
+        OUTBOX_PUBLISH("exflow.outbox.publish", "One relay publish: delete, send, acknowledgements, commit");
+
+        final String meter;
+        final String description;
+
+        HopStage(String meter, String description) {
+            this.meter = meter;
+            this.description = description;
+        }
+    }
+
+    /** Records one stage's duration; {@code worker} is the consumer group, or empty for the relay. */
+    public void hop(HopStage stage, String worker, long nanos) {
+        String key = stage.meter + "|" + worker;
+        ((Timer) meters.computeIfAbsent(key, k -> {
+            Timer.Builder b = Timer.builder(stage.meter).description(stage.description);
+            return (worker.isEmpty() ? b : b.tag("worker", worker)).register(registry);
+        })).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
     /** Meters are looked up once per name and tags, not built again for every record. */
     private Counter counter(String name, String description, String... tags) {
         String key = name + "|" + String.join("|", tags);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.exflow.domain.ExceptionRecord;
@@ -34,12 +33,11 @@ public class ToolJobWatchdog {
     private final EventPublisher publisher;
     private final Duration overdue;
 
-    public ToolJobWatchdog(ExflowSettings settings, PlaybookRunner runner, EventPublisher publisher,
-            @ConfigProperty(name = "exflow.tool.job-overdue") Duration overdue) {
+    public ToolJobWatchdog(ExflowSettings settings, PlaybookRunner runner, EventPublisher publisher) {
         this.settings = settings;
         this.runner = runner;
         this.publisher = publisher;
-        this.overdue = overdue;
+        this.overdue = settings.toolJobOverdue();
     }
 
     @Scheduled(every = "${exflow.tool.job-overdue-check}", delayed = "5s",

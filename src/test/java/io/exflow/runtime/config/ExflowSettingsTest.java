@@ -4,35 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
-
 /** Settings are parsed once and every bad value is reported with the variable to fix. */
 class ExflowSettingsTest {
 
-    /** application.properties' defaults, with {@code env} as the process environment. */
     static Config config(Map<String, String> env) {
-        try {
-            return new SmallRyeConfigBuilder().addDefaultInterceptors()
-                    .withSources(new PropertiesConfigSource(ExflowSettingsTest.class.getResource("/application.properties"), 100))
-                    .withSources(new PropertiesConfigSource(new HashMap<>(env), "env", 300))
-                    .build();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TestConfig.withEnv(env);
     }
 
     @Test
     void defaultsDescribeASingleRoleWorker() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "triage")));
         assertThat(s.roles()).containsExactly(WorkerRole.TRIAGE);
-        assertThat(s.groupId(WorkerRole.TRIAGE)).isEqualTo("exflow-triage");
+        assertThat(s.consumerGroup(WorkerRole.TRIAGE)).isEqualTo("exflow-triage");
         assertThat(s.concurrency()).isEqualTo(4);
         assertThat(s.topics().ingested()).isEqualTo("exflow.exceptions.ingested");
         assertThat(s.topicPartitions()).isEqualTo(12);
@@ -49,7 +37,7 @@ class ExflowSettingsTest {
     void allRunsEveryImplementedRoleEachInItsOwnGroup() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "all")));
         assertThat(s.roles()).containsExactlyInAnyOrderElementsOf(WorkerRole.IMPLEMENTED);
-        assertThat(s.groupId(WorkerRole.INTAKE)).isEqualTo("exflow-intake");
+        assertThat(s.consumerGroup(WorkerRole.INTAKE)).isEqualTo("exflow-intake");
     }
 
     @Test
@@ -59,9 +47,9 @@ class ExflowSettingsTest {
     }
 
     @Test
-    void groupIdOverridesTheDefaultForOneRole() {
+    void groupIdSetsTheConsumerGroupOfOneRole() {
         ExflowSettings s = ExflowSettings.load(config(Map.of("WORKER_TYPE", "intake", "GROUP_ID", "blue-intake")));
-        assertThat(s.groupId(WorkerRole.INTAKE)).isEqualTo("blue-intake");
+        assertThat(s.consumerGroup(WorkerRole.INTAKE)).isEqualTo("blue-intake");
     }
 
     @Test
@@ -102,8 +90,38 @@ class ExflowSettingsTest {
 
     @Test
     void shortDurationsAreAccepted() {
-        assertThat(ExflowSettings.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(ExflowSettings.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThat(ExflowSettings.parseDuration("PT5S")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(SettingsReader.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(SettingsReader.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(SettingsReader.parseDuration("PT5S")).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void everyDurationTakesBothSyntaxes() {
+        ExflowSettings iso = ExflowSettings.load(config(Map.of("WORKER_TYPE", "tool", "RETRY_POLL_INTERVAL", "PT0.5S",
+                "TOOL_JOB_OVERDUE", "PT2M", "FLEET_HEARTBEAT_INTERVAL", "PT1H", "SHUTDOWN_TIMEOUT", "PT25S")));
+        ExflowSettings shortForm = ExflowSettings.load(config(Map.of("WORKER_TYPE", "tool", "RETRY_POLL_INTERVAL", "500ms",
+                "TOOL_JOB_OVERDUE", "2m", "FLEET_HEARTBEAT_INTERVAL", "1h", "SHUTDOWN_TIMEOUT", "25s")));
+        for (ExflowSettings s : java.util.List.of(iso, shortForm)) {
+            assertThat(s.retry().pollInterval()).isEqualTo(Duration.ofMillis(500));
+            assertThat(s.toolJobOverdue()).isEqualTo(Duration.ofMinutes(2));
+            assertThat(s.fleetHeartbeatInterval()).isEqualTo(Duration.ofHours(1));
+            assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(25));
+        }
+    }
+
+    @Test
+    void badValuesOfEveryKindAreReportedTogetherNamingTheirVariables() {
+        Map<String, String> env = Map.of("WORKER_TYPE", "intake", "CONCURRENCY", "0", "TOOL_JOB_OVERDUE_CHECK", "often",
+                "SHUTDOWN_TIMEOUT", "-5s", "FLEET_HEARTBEAT_INTERVAL", "0ms", "CREATE_TOPICS", "yes",
+                "TOPIC_CLOSED", "exflow.exceptions.decided", "TOOL_QUEUE_LOW", "low queue");
+        assertThatThrownBy(() -> ExflowSettings.load(config(env)))
+                .hasMessageStartingWith("exflow cannot start:")
+                .hasMessageContaining("CONCURRENCY must be between 1 and 256, was 0")
+                .hasMessageContaining("TOOL_JOB_OVERDUE_CHECK must be a duration such as 500ms, 5s, 2m, 1h or PT0.5S, was 'often'")
+                .hasMessageContaining("SHUTDOWN_TIMEOUT must be a positive duration, was '-5s'")
+                .hasMessageContaining("FLEET_HEARTBEAT_INTERVAL must be a positive duration, was '0ms'")
+                .hasMessageContaining("CREATE_TOPICS must be true or false, was 'yes'")
+                .hasMessageContaining("TOPIC_* two logical topics share one name")
+                .hasMessageContaining("TOOL_QUEUE_LOW must be a Redis key without spaces");
     }
 }

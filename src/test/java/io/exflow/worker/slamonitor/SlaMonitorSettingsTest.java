@@ -9,11 +9,11 @@ import java.util.Map;
 import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.exflow.runtime.config.TestConfig;
 
 class SlaMonitorSettingsTest {
     static Config config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withDefaultValues(values).build();
+        return TestConfig.withEnv(values);
     }
 
     @Test
