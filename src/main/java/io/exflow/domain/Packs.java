@@ -27,7 +27,8 @@ import jakarta.enterprise.event.Observes;
 /**
  * The domain and tenant packs of this deployment: loaded from the bundled examples and
  * PACKS_DIR at start-up, validated, and upserted into the database (the tenant table is what
- * the tenant guard reads), before any worker starts.
+ * the tenant guard reads), before any worker starts. An operator's suspension or reactivation
+ * (api) outlives restarts: it wins over the pack's status.
  */
 @ApplicationScoped
 public class Packs implements io.exflow.runtime.startup.StartupStep {
@@ -95,7 +96,7 @@ public class Packs implements io.exflow.runtime.startup.StartupStep {
                     + "content = EXCLUDED.content, updated_at = now()");
                     PreparedStatement tenant = c.prepareStatement("INSERT INTO tenant (id, name, status, domain, policy) "
                             + "VALUES (?, ?, ?, ?, ?::jsonb) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
-                            + "status = EXCLUDED.status, domain = EXCLUDED.domain, policy = EXCLUDED.policy, updated_at = now()")) {
+                            + "status = coalesce(tenant.operator_status, EXCLUDED.status), domain = EXCLUDED.domain, policy = EXCLUDED.policy, updated_at = now()")) {
                 for (DomainPack d : all().domains().values()) {
                     domain.setString(1, d.name());
                     domain.setString(2, d.version());

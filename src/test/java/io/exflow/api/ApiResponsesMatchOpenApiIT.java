@@ -62,6 +62,7 @@ class ApiResponsesMatchOpenApiIT {
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final String EXCEPTIONS = "/api/v1/tenants/{tenant}/exceptions";
     static final String DEAD_LETTERS = "/api/v1/tenants/{tenant}/dead-letters";
+    static final String TENANTS = "/api/v1/tenants/{tenant}";
 
     @TestHTTPResource(value = "/", management = true)
     URL managementRoot;
@@ -177,6 +178,13 @@ class ApiResponsesMatchOpenApiIT {
         assertThat(batch.jsonPath().getLong("skipped[0].id")).isEqualTo(discardOne);
         assertMatches(doc, DEAD_LETTERS + "/replay", "post", batch);
 
+        String admin = DevTokens.token("platform-admin-1", java.util.List.of("*"), java.util.List.of("operator"));
+        assertMatches(doc, TENANTS + "/status", "get", as(operator).get("/api/v1/tenants/{t}/status", ACME));
+        assertMatches(doc, TENANTS + "/reactivate", "post", as(admin).contentType("application/json").body("{}")
+                .post("/api/v1/tenants/{t}/reactivate", ACME));
+        assertMatches(doc, TENANTS + "/suspend", "post", as(admin).contentType("application/json").body("{}")
+                .post("/api/v1/tenants/{t}/suspend", ACME)); // no reason: 400
+
         // Errors: problem+json as documented by every route's default response.
         assertMatches(doc, EXCEPTIONS + "/{id}", "get", as(ingest).get("/api/v1/tenants/{t}/exceptions/{id}", ACME, UUID.randomUUID()));
         assertMatches(doc, DEAD_LETTERS + "/{id}/discard", "post", as(operator).contentType("application/json").body("{}")
@@ -204,6 +212,6 @@ class ApiResponsesMatchOpenApiIT {
                 operations++;
             }
         }
-        assertThat(operations).isEqualTo(10);
+        assertThat(operations).isEqualTo(13);
     }
 }

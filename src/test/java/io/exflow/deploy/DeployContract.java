@@ -48,7 +48,7 @@ final class DeployContract {
             "exflow_events_processed_total", "exflow_event_processing_seconds", "exflow_events_in_flight",
             "exflow_duplicates_skipped_total", "exflow_retries_scheduled_total", "exflow_dead_letters_total",
             "exflow_dead_letters_pending", "exflow_tenant_rejections_total", "exflow_redis_queue_length",
-            "exflow_outbox_backlog", "exflow_kafka_consumer_lag", "exflow_sla_alerts_total", "exflow_exceptions_closed_total");
+            "exflow_outbox_backlog", "exflow_outbox_parked_total", "exflow_outbox_parked_rows", "exflow_kafka_consumer_lag", "exflow_sla_alerts_total", "exflow_exceptions_closed_total");
 
     static String deploymentName(String role) {
         return "exflow-" + role;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.kafka.KafkaClients;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -28,12 +29,15 @@ public class DeadLetters {
     private final ObjectMapper mapper;
     private final ExflowSettings settings;
     private final RetrySchedule retries;
+    private final KafkaClients kafka;
     private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> HEADERS =
             new com.fasterxml.jackson.core.type.TypeReference<>() {
             };
 
-    public DeadLetters(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, RetrySchedule retries) {
+    public DeadLetters(DataSource dataSource, ObjectMapper mapper, ExflowSettings settings, RetrySchedule retries,
+            KafkaClients kafka) {
         this.retries = retries;
+        this.kafka = kafka;
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.settings = settings;
@@ -86,9 +90,29 @@ public class DeadLetters {
         headers.put("exflow_dl_error", cutError.length() > 500 ? cutError.substring(0, 500) : cutError);
         headers.put("exflow_dl_attempts", Integer.toString(attempts));
         headers.put("exflow_dl_source_topic", record.topic());
-        pending.add(new PendingWrites.OutboxRow(settings.topics().deadletter(), record.key(), headers,
-                record.value() == null ? new byte[0] : record.value()));
+        pending.add(copyForTopic(id, record.key(), headers, record.value() == null ? new byte[0] : record.value()));
         return true;
+    }
+
+    /**
+     * The dead letter's copy for the topic: the original record plus the {@code exflow_dl_*} headers
+     * — or, when that would be larger than the producer may send (a record near Kafka's limit plus
+     * those headers), the headers with a reference to the stored original instead of its payload
+     * ({@code exflow_dl_payload_ref}), and without the original's own headers if even that is too
+     * large. Every dead letter reaches the topic; the full record stays in the table.
+     */
+    PendingWrites.OutboxRow copyForTopic(long id, String key, Map<String, String> headers, byte[] value) {
+        String topic = settings.topics().deadletter();
+        if (KafkaClients.recordSize(key, headers, value) <= kafka.maxRecordBytes()) {
+            return new PendingWrites.OutboxRow(topic, key, headers, value);
+        }
+        Map<String, String> byReference = new LinkedHashMap<>(headers);
+        byReference.put("exflow_dl_payload_ref", "dead_letter/" + id);
+        byReference.put("exflow_dl_payload_bytes", Integer.toString(value.length));
+        if (KafkaClients.recordSize(key, byReference, new byte[0]) > kafka.maxRecordBytes()) {
+            byReference.keySet().removeIf(name -> !name.startsWith("exflow_dl_"));
+        }
+        return new PendingWrites.OutboxRow(topic, key, byReference, new byte[0]);
     }
 
     /**

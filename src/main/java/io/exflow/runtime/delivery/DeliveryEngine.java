@@ -3,6 +3,7 @@ package io.exflow.runtime.delivery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -34,9 +35,11 @@ public class DeliveryEngine {
     private final FailurePolicy failures;
     private final RetrySchedule retries;
     private final ExflowMetrics metrics;
+    private final DeliveryCounts counts;
 
     public DeliveryEngine(ExflowSettings settings, RecordChecks checks, OutsideStep outside, LaneTransaction lane,
-            FailurePolicy failures, RetrySchedule retries, ExflowMetrics metrics) {
+            FailurePolicy failures, RetrySchedule retries, ExflowMetrics metrics, DeliveryCounts counts) {
+        this.counts = counts;
         this.settings = settings;
         this.checks = checks;
         this.outside = outside;
@@ -53,8 +56,23 @@ public class DeliveryEngine {
         }
     }
 
-    /** Processes a polled batch: lanes run concurrently, each lane's records in order. */
+    /**
+     * Processes a polled batch: lanes run concurrently, each lane's records in order. The batch's
+     * deliveries are counted durably first (one statement); a batch holding a record that was
+     * delivered before without reaching an outcome is run one record at a time instead
+     * ({@link #processCarefully}).
+     */
     public void processBatch(Subscriber subscriber, List<InboundRecord> records) {
+        Set<DeliveryCounts.Position> seenBefore;
+        try {
+            seenBefore = counts.countBatch(subscriber.consumer(), records);
+        } catch (RuntimeException e) {
+            throw new DeliveryStalled(e);
+        }
+        if (!seenBefore.isEmpty()) {
+            processCarefully(subscriber, records, seenBefore.size());
+            return;
+        }
         List<List<InboundRecord>> lanes = Lanes.plan(records, settings.concurrency());
         if (lanes.size() == 1) {
             processLane(subscriber, lanes.get(0));
@@ -80,6 +98,55 @@ public class DeliveryEngine {
         if (first != null) {
             throw first;
         }
+    }
+
+    /**
+     * A batch some of whose records were delivered before without an outcome: the process that had
+     * them may have died handling one of them. Each record runs alone, in order, and each run is
+     * counted durably before it starts, so only the record that ends processes accumulates runs;
+     * once it has been delivered POISON_MAX_DELIVERIES times (its first batch and the runs alone)
+     * it is dead-lettered POISON_CRASH without running again, and the partition moves on.
+     */
+    private void processCarefully(Subscriber subscriber, List<InboundRecord> records, int seenBefore) {
+        String consumer = subscriber.consumer();
+        LOG.warnf("%s: %d of %d records were delivered before without reaching an outcome; running them one at a time",
+                consumer, seenBefore, records.size());
+        for (InboundRecord record : records) {
+            if (record.partition() == null || record.offset() == null) {
+                processLane(subscriber, List.of(record));
+                continue;
+            }
+            int runs;
+            try {
+                runs = counts.countSoloRun(consumer, record);
+            } catch (RuntimeException e) {
+                throw new DeliveryStalled(e);
+            }
+            if (runs >= settings.poisonMaxDeliveries()) {
+                quarantine(subscriber, record, runs);
+            } else {
+                processLane(subscriber, List.of(record));
+            }
+            try {
+                counts.settled(consumer, record);
+            } catch (RuntimeException e) {
+                throw new DeliveryStalled(e);
+            }
+        }
+    }
+
+    /** Dead-letters a crash-looping record POISON_CRASH without running it (a duplicate if it had its effect before). */
+    private void quarantine(Subscriber subscriber, InboundRecord record, int deliveries) {
+        UnitOfWork work = new UnitOfWork();
+        try {
+            lane.run(work, () -> {
+                failures.quarantine(subscriber, record, checks.tryDecode(record), deliveries, work);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            throw new DeliveryStalled(e);
+        }
+        lane.committed(subscriber, work);
     }
 
     private void processLane(Subscriber subscriber, List<InboundRecord> records) {

@@ -2,6 +2,7 @@ package io.exflow.runtime.delivery;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -24,8 +25,10 @@ public class FailurePolicy {
     private final ExflowSettings settings;
     private final RetrySchedule retries;
     private final DeadLetters deadLetters;
+    private final IdempotencyClaims claims;
 
-    public FailurePolicy(ExflowSettings settings, RetrySchedule retries, DeadLetters deadLetters) {
+    public FailurePolicy(ExflowSettings settings, RetrySchedule retries, DeadLetters deadLetters, IdempotencyClaims claims) {
+        this.claims = claims;
         this.settings = settings;
         this.retries = retries;
         this.deadLetters = deadLetters;
@@ -38,13 +41,13 @@ public class FailurePolicy {
         int attempts = record.priorAttempts() + 1;
         PermanentFailure permanent = FailureClassifier.permanentCause(failure);
         if (permanent != null) {
-            deadLetter(subscriber, record, event, identity, permanent.reason(), permanent.getMessage(), work);
+            deadLetter(subscriber, record, event, identity, permanent.reason(), permanent.getMessage(), attempts, work);
             return;
         }
         String error = FailureClassifier.describe(failure);
         if (attempts >= settings.retry().maxAttemptsFor(identity.eventType())) {
             deadLetter(subscriber, record, event, identity, ReasonCode.RETRIES_EXHAUSTED,
-                    "gave up after " + attempts + " attempts: " + error, work);
+                    "gave up after " + attempts + " attempts: " + error, attempts, work);
             return;
         }
         Instant next = Instant.now().plus(Backoff.delay(attempts, settings.retry().initialBackoff(), settings.retry().maxBackoff()));
@@ -59,16 +62,35 @@ public class FailurePolicy {
         work.failed.add(new UnitOfWork.Failed(record, event, Outcome.RETRY_SCHEDULED, null, attempts));
     }
 
+    /**
+     * Dead-letters a record that was delivered {@code deliveries} times without reaching an outcome
+     * (the process handling it ended each time) — unless it had its effect before (its claim
+     * exists: the offset commit was what got lost), which makes it a duplicate. The claim is taken
+     * rather than looked up, so a copy whose claim another consumer has not committed yet waits for
+     * it instead of missing it; taken here, it is released again, so the dead letter can be replayed.
+     */
+    void quarantine(Subscriber subscriber, InboundRecord record, EventEnvelope event, int deliveries, UnitOfWork work) {
+        DeadLetters.Identity identity = identityOf(record, event);
+        if (event != null) {
+            if (claims.claimAll(subscriber.consumer(), List.of(event.id())).isEmpty()) {
+                work.count(identity.eventType(), Outcome.DUPLICATE, Duration.ZERO);
+                return;
+            }
+            claims.release(subscriber.consumer(), event.id());
+        }
+        deadLetter(subscriber, record, event, identity, ReasonCode.POISON_CRASH, "delivered " + deliveries
+                + " times without reaching an outcome: the process handling it ended each time", deliveries, work);
+    }
+
     /** Dead-letters a record the checks rejected. */
     void reject(Subscriber subscriber, CheckedRecord rejected, UnitOfWork work) {
         deadLetter(subscriber, rejected.record(), rejected.event(), identityOf(rejected.record(), rejected.event()),
-                rejected.rejected().reason(), rejected.rejected().getMessage(), work);
+                rejected.rejected().reason(), rejected.rejected().getMessage(), rejected.record().priorAttempts() + 1, work);
     }
 
     private void deadLetter(Subscriber subscriber, InboundRecord record, EventEnvelope event, DeadLetters.Identity identity,
-            ReasonCode reason, String error, UnitOfWork work) {
-        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, record.priorAttempts() + 1,
-                work.pending);
+            ReasonCode reason, String error, int attempts, UnitOfWork work) {
+        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, attempts, work.pending);
         if (record.retryRowId() != null) {
             retries.remove(record.retryRowId());
         }

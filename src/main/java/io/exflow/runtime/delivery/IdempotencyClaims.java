@@ -82,4 +82,9 @@ public class IdempotencyClaims {
             }
         });
     }
+
+    /** Takes back a claim made in the caller's transaction (the event is dead-lettered instead of run). */
+    public void release(String consumer, UUID eventId) {
+        Jdbc.update(dataSource, "DELETE FROM processed_event WHERE consumer = ? AND event_id = ?", consumer, eventId);
+    }
 }

@@ -184,7 +184,9 @@ public class OutboxRelay {
         try {
             int sent;
             do {
-                sent = QuarkusTransaction.requiringNew().call(this::sweepOnce);
+                Sent result = QuarkusTransaction.requiringNew().call(this::sweepOnce);
+                parked(result.parked());
+                sent = result.rows();
             } while (sent == SWEEP_BATCH);
             kafkaHealthy = true;
         } catch (RuntimeException e) {
@@ -193,8 +195,16 @@ public class OutboxRelay {
         }
     }
 
+    /** How a publish ended: rows handled, and those Kafka refused for good (moved to outbox_parked). */
+    private record Sent(int rows, List<Unpublishable> parked) {
+    }
+
+    /** A row Kafka will never take, and why. */
+    private record Unpublishable(Outbox.Stored row, Throwable cause) {
+    }
+
     /** Locks the oldest forgotten rows (skipping rows others hold), sends them, deletes them. */
-    private int sweepOnce() {
+    private Sent sweepOnce() {
         List<Outbox.Stored> rows = Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, record_key, headers::text, payload FROM outbox "
                     + "WHERE created_at < now() - ?::interval ORDER BY id LIMIT " + SWEEP_BATCH + " FOR UPDATE SKIP LOCKED")) {
@@ -209,9 +219,10 @@ public class OutboxRelay {
                 return found;
             }
         });
-        send(rows);
+        List<Unpublishable> refused = send(rows);
+        park(refused);
         delete(rows.stream().map(Outbox.Stored::id).toArray(Long[]::new));
-        return rows.size();
+        return new Sent(rows.size(), refused);
     }
 
     /**
@@ -221,12 +232,15 @@ public class OutboxRelay {
      * transaction rolls back and the rows stay for the sweeper.
      */
     public int publish(List<Outbox.Stored> rows) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+        Sent sent = QuarkusTransaction.requiringNew().call(() -> {
             Set<Long> owned = delete(rows.stream().map(Outbox.Stored::id).toArray(Long[]::new));
             List<Outbox.Stored> mine = rows.stream().filter(r -> owned.contains(r.id())).toList();
-            send(mine);
-            return mine.size();
+            List<Unpublishable> refused = send(mine);
+            park(refused);
+            return new Sent(mine.size(), refused);
         });
+        parked(sent.parked());
+        return sent.rows();
     }
 
     /** Drains the after-commit queues (graceful shutdown), all lanes within one timeout. */
@@ -261,20 +275,28 @@ public class OutboxRelay {
     }
 
     /** Sends the rows and waits for every acknowledgement, inside their publish spans. */
-    private void send(List<Outbox.Stored> rows) {
+    private List<Unpublishable> send(List<Outbox.Stored> rows) {
         PublishSpans.Sending spans = publishSpans.start(rows);
+        List<Unpublishable> refused;
         try {
-            sendUntraced(rows);
+            refused = sendUntraced(rows);
         } catch (RuntimeException e) {
             spans.end(e);
             throw e;
         }
         spans.end(null);
+        return refused;
     }
 
-    /** Sends the rows and waits for every acknowledgement; throws if one is missing. */
-    private void sendUntraced(List<Outbox.Stored> rows) {
+    /**
+     * Sends the rows and waits for every acknowledgement; throws if one is missing for a reason that
+     * may pass (the rows stay and are sent again).
+     *
+     * @return the rows Kafka refused for good ({@link #neverPublishable}), to be parked
+     */
+    private List<Unpublishable> sendUntraced(List<Outbox.Stored> rows) {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
+        List<Outbox.Stored> sentRows = new ArrayList<>();
         Map<String, List<String>> jobsByList = new LinkedHashMap<>();
         for (Outbox.Stored stored : rows) {
             PendingWrites.OutboxRow row = stored.row();
@@ -286,16 +308,72 @@ public class OutboxRelay {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
             row.headers().forEach((k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
             acks.add(producer().send(record));
+            sentRows.add(stored);
         }
         // Pushed before the rows are deleted for good: a crash in between pushes a job twice, and the
         // consumer's idempotent claim drops the second copy.
         jobsByList.forEach(this::pushJobs);
-        for (Future<RecordMetadata> ack : acks) {
+        List<Unpublishable> refused = new ArrayList<>();
+        for (int i = 0; i < acks.size(); i++) {
             try {
-                ack.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                acks.get(i).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!neverPublishable(e.getCause())) {
+                    throw new TransientFailure("Kafka did not acknowledge an outbox record", e);
+                }
+                refused.add(new Unpublishable(sentRows.get(i), e.getCause()));
             } catch (Exception e) {
                 throw new TransientFailure("Kafka did not acknowledge an outbox record", e);
             }
+        }
+        return refused;
+    }
+
+    /**
+     * Errors that sending the same record again cannot cure: it is larger than the producer or the
+     * topic takes, or the topic name or record is invalid. Anything else (a broker away, a missing
+     * topic, a refused login or ACL an operator can fix) is retried.
+     */
+    static boolean neverPublishable(Throwable error) {
+        return error instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                || error instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                || error instanceof org.apache.kafka.common.errors.InvalidTopicException
+                || error instanceof org.apache.kafka.common.InvalidRecordException;
+    }
+
+    /** Moves refused rows out of the outbox's way, in the caller's transaction (their delete is in it too). */
+    private void park(List<Unpublishable> refused) {
+        if (refused.isEmpty()) {
+            return;
+        }
+        Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO outbox_parked (id, topic, record_key, headers, payload, "
+                    + "created_at, error) VALUES (?, ?, ?, ?::jsonb, ?, coalesce((SELECT created_at FROM outbox WHERE id = ?), now()), ?) "
+                    + "ON CONFLICT (id) DO NOTHING")) {
+                for (Unpublishable u : refused) {
+                    PendingWrites.OutboxRow row = u.row().row();
+                    ps.setLong(1, u.row().id());
+                    ps.setString(2, row.topic());
+                    ps.setString(3, row.key());
+                    ps.setString(4, mapper.writeValueAsString(row.headers()));
+                    ps.setBytes(5, row.payload());
+                    ps.setLong(6, u.row().id());
+                    ps.setString(7, FailureClassifier.describe(u.cause()));
+                    ps.addBatch();
+                }
+                return ps.executeBatch();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Parked rows committed: count and log them (an alert rule watches the counter). */
+    private void parked(List<Unpublishable> refused) {
+        for (Unpublishable u : refused) {
+            metrics.outboxParked(u.cause().getClass().getSimpleName());
+            LOG.errorf("outbox row %d for %s (%d bytes) can never be published and was moved to outbox_parked: %s",
+                    u.row().id(), u.row().row().topic(), u.row().row().payload().length, FailureClassifier.describe(u.cause()));
         }
     }
 
@@ -326,6 +404,13 @@ public class OutboxRelay {
                 }
             });
             metrics.gauge("exflow.outbox.backlog").set(backlog);
+            long parked = Jdbc.with(dataSource, c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM outbox_parked"); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            metrics.gauge("exflow.outbox.parked.rows").set(parked);
         } catch (RuntimeException e) {
             LOG.debugf("outbox backlog not measured: %s", e.getMessage());
         }

@@ -26,5 +26,10 @@ public enum ReasonCode {
     /** The handler rejected the data (business validation). */
     VALIDATION_FAILED,
     /** A transient failure persisted beyond the retry limit for the event type. */
-    RETRIES_EXHAUSTED
+    RETRIES_EXHAUSTED,
+    /**
+     * Delivered POISON_MAX_DELIVERIES times without reaching an outcome: the process handling it
+     * ended each time (a crash loop). Quarantined without running again.
+     */
+    POISON_CRASH
 }

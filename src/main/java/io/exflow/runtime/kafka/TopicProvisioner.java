@@ -2,6 +2,7 @@ package io.exflow.runtime.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,9 @@ public class TopicProvisioner implements StartupStep {
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : settings.topics().all()) {
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, settings.topicPartitions(), settings.topicReplicationFactor()));
+                    // as large a record as the outbox producer may send (KAFKA_MAX_REQUEST_SIZE), no larger
+                    missing.add(new NewTopic(topic, settings.topicPartitions(), settings.topicReplicationFactor())
+                            .configs(Map.of("max.message.bytes", Integer.toString(kafka.maxRecordBytes()))));
                 }
             }
             if (missing.isEmpty()) {
@@ -68,7 +71,8 @@ public class TopicProvisioner implements StartupStep {
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
                     result.getValue().get(10, TimeUnit.SECONDS);
-                    LOG.infof("created topic %s (%d partitions)", result.getKey(), settings.topicPartitions());
+                    LOG.infof("created topic %s (%d partitions, max.message.bytes %d)", result.getKey(), settings.topicPartitions(),
+                            kafka.maxRecordBytes());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;

@@ -56,6 +56,12 @@ public class ExflowMetrics {
         }
     }
 
+    /** An outbox row Kafka refused for good, moved to outbox_parked. */
+    public void outboxParked(String error) {
+        counter("exflow.outbox.parked", "Outbox rows that can never be published, moved to outbox_parked", "error", error)
+                .increment();
+    }
+
     public void processingTime(String worker, String eventType, Duration duration) {
         String key = "exflow.event.processing|" + worker + "|" + eventType;
         ((Timer) meters.computeIfAbsent(key, k -> Timer.builder("exflow.event.processing")
