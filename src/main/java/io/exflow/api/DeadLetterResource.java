@@ -39,7 +39,6 @@ import jakarta.ws.rs.core.MediaType;
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class DeadLetterResource {
     private static final Set<String> STATUSES = Set.of("PENDING", "REPLAYED", "DISCARDED");
-    private static final int MAX_REASON_CHARS = 500;
 
     private final Caller caller;
     private final Tenants tenants;
@@ -202,16 +201,6 @@ public class DeadLetterResource {
     }
 
     private static String reason(ActionRequest request, boolean required) {
-        String reason = request == null ? null : request.reason();
-        if (reason == null || reason.isBlank()) {
-            if (required) {
-                throw ProblemException.badRequest("'reason' is required");
-            }
-            return null;
-        }
-        if (reason.length() > MAX_REASON_CHARS) {
-            throw ProblemException.badRequest("'reason' is longer than " + MAX_REASON_CHARS + " characters");
-        }
-        return reason;
+        return OperatorReason.check(request == null ? null : request.reason(), required);
     }
 }

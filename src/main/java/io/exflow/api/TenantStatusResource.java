@@ -40,7 +40,6 @@ import jakarta.ws.rs.core.MediaType;
 @APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 415 or 500",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class TenantStatusResource {
-    private static final int MAX_REASON_CHARS = 500;
 
     private final Caller caller;
     private final Tenants tenants;
@@ -138,16 +137,6 @@ public class TenantStatusResource {
     }
 
     private static String reason(StatusRequest request, boolean required) {
-        String reason = request == null ? null : request.reason();
-        if (reason == null || reason.isBlank()) {
-            if (required) {
-                throw ProblemException.badRequest("'reason' is required");
-            }
-            return null;
-        }
-        if (reason.length() > MAX_REASON_CHARS) {
-            throw ProblemException.badRequest("'reason' is longer than " + MAX_REASON_CHARS + " characters");
-        }
-        return reason;
+        return OperatorReason.check(request == null ? null : request.reason(), required);
     }
 }
