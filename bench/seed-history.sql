@@ -1,5 +1,5 @@
 -- Pre-seeds a freshly migrated exflow database with history, server-side (generate_series), for a
--- benchmark of throughput as history grows. Not yet wired into bin/bench (see docs/benchmarks.md).
+-- benchmark of throughput as history grows: bin/bench runs it for its `history` deployment.
 --   psql -d exflow_bench -v claims=50000000 -v closed=5000000 -f bench/seed-history.sql
 -- Claims are spread over the last 7 days in daily partitions (the steady state once the legacy
 -- partition of the upgrade is gone); closed exceptions over the last 80 days, each with 9 timeline

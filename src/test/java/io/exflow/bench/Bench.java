@@ -90,7 +90,11 @@ public final class Bench {
     void runDeployment(String deployment) throws Exception {
         OUT.printf("%n==> deployment '%s'%n", deployment);
         List<AppProcess> procs = new ArrayList<>();
-        if (deployment.equals("all")) {
+        boolean history = deployment.equals("history");
+        if (history) {
+            History.freshDatabase(s);
+        }
+        if (deployment.equals("all") || history) {
             procs.add(new AppProcess("all", "all", 8080, 9000, s));
         } else {
             for (int i = 0; i < ROLES.length; i++) {
@@ -108,6 +112,10 @@ public final class Bench {
                 OUT.printf("    %-12s ready in %5.2f s (pid %d)%n", p.name, p.readySeconds, p.pid());
             }
             OUT.printf("    all ready %.2f s after the first start%n", (System.nanoTime() - t0) / 1e9);
+            if (history) {
+                long[] size = History.sizesFromEnv();
+                History.seed(s, size[0], size[1], OUT);
+            }
             Thread.sleep(3000); // let the consumers settle their assignments and the JIT cool down
             for (AppProcess p : procs) {
                 p.idleRssMb = p.rssMb();
@@ -140,7 +148,10 @@ public final class Bench {
                     d.profiles.put("saturation", Profile.stop(procs.get(0).pid(), "saturation",
                             s.outDir.resolve(deployment + "-saturation.jfr")));
                 }
-                for (int rate : s.loads) {
+                if (history) {
+                    d.tableSizes = History.sizes(s);
+                }
+                for (int rate : history ? List.<Integer>of() : s.loads) {
                     boolean profiled = profile && rate == s.loads.get(0);
                     if (profiled) {
                         Profile.start(procs.get(0).pid(), "load");

@@ -24,6 +24,16 @@ final class Report {
                     d.median(x -> x.p50), d.median(x -> x.p99), d.median(x -> x.dbEventsPerException),
                     d.median(x -> x.dbCommitsPerException)));
         });
+        Results.Deployment empty = r.deployments.get("all");
+        Results.Deployment seeded = r.deployments.get("history");
+        if (empty != null && seeded != null && !seeded.saturation.isEmpty()) {
+            double ratio = seeded.median(x -> x.throughput) / empty.median(x -> x.throughput);
+            b.append(String.format(Locale.ROOT, "%n### Throughput with history: %.0f/s on the seeded database, %.0f/s on the empty one (%.0f %%)%n%n",
+                    seeded.median(x -> x.throughput), empty.median(x -> x.throughput), 100 * ratio));
+            b.append("| table (all partitions) | rows | table | indexes |\n|---|---|---|---|\n");
+            seeded.tableSizes.forEach(t -> b.append(String.format(Locale.ROOT, "| %s | %,d | %.0f MB | %.0f MB |%n", t.table(), t.rows(),
+                    t.tableBytes() / 1e6, t.indexBytes() / 1e6)));
+        }
         b.append("\n### End-to-end latency (ingested -> closed) at fixed offered load\n\n");
         b.append("| deployment | offered/s | generator kept/s | achieved/s | exceptions | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n");
         r.deployments.values().forEach(d -> d.fixedLoads.forEach((rate, x) -> b.append(String.format(Locale.ROOT,

@@ -52,6 +52,8 @@ final class Results {
         final Map<String, Profile> profiles = new LinkedHashMap<>();
         long deadLetters;
         Api api;
+        /** The `history` deployment: sizes of the growing tables after its runs. */
+        List<History.TableSize> tableSizes = List.of();
 
         Deployment(String name) {
             this.name = name;
