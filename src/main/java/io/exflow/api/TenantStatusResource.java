@@ -33,7 +33,7 @@ import jakarta.ws.rs.core.MediaType;
  * operator has acted on). Suspending and reactivating are for platform admins ({@code operator}
  * in every tenant, {@code *}) and audited like the console's actions (console_audit and the log).
  */
-@Path("/api/v1/tenants/{tenant}")
+@Path("/api/v1/tenants/{tenant}/status")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed("operator")
 @Tag(name = "tenants")
@@ -66,7 +66,6 @@ public class TenantStatusResource {
     }
 
     @GET
-    @Path("/status")
     @Operation(summary = "The tenant's status (ACTIVE or SUSPENDED) and its last operator change")
     @APIResponse(responseCode = "200", description = "the status", content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
     public TenantStatusView tenantStatus(@PathParam("tenant") String tenant) {
@@ -74,30 +73,7 @@ public class TenantStatusResource {
         return view(tenant);
     }
 
-    @POST
-    @Path("/suspend")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Suspend a tenant (platform admins; a reason is required)", description = "the api refuses "
-            + "new work for it at once (403 tenant-suspended); workers dead-letter its events TENANT_REJECTED within "
-            + "TENANT_CACHE_TTL; reads and dead-letter discards still work")
-    @APIResponse(responseCode = "200", description = "suspended (also when it already was)",
-            content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
-    public TenantStatusView suspendTenant(@PathParam("tenant") String tenant, StatusRequest request) {
-        return change(tenant, "SUSPENDED", reason(request, true));
-    }
-
-    @POST
-    @Path("/reactivate")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Reactivate a suspended tenant (platform admins)", description = "workers accept its events "
-            + "again within TENANT_CACHE_TTL; events dead-lettered meanwhile can be replayed")
-    @APIResponse(responseCode = "200", description = "active (also when it already was)",
-            content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
-    public TenantStatusView reactivateTenant(@PathParam("tenant") String tenant, StatusRequest request) {
-        return change(tenant, "ACTIVE", reason(request, false));
-    }
-
-    private TenantStatusView change(String tenant, String status, String reason) {
+    TenantStatusView change(String tenant, String status, String reason) {
         caller.requireTenant(tenant, Grants.OPERATOR);
         if (!caller.platformAdmin()) {
             throw ProblemException.roleForbidden();
@@ -136,7 +112,62 @@ public class TenantStatusResource {
         return view;
     }
 
-    private static String reason(StatusRequest request, boolean required) {
+    static String reason(StatusRequest request, boolean required) {
         return OperatorReason.check(request == null ? null : request.reason(), required);
+    }
+
+    /**
+     * Its own root resource rather than a method of the class above: Quarkus REST does not fall back
+     * from a class whose path is a prefix of another's, so a class at /api/v1/tenants/{tenant} would
+     * turn the 405 of a wrong method on /exceptions into a 404.
+     */
+    @Path("/api/v1/tenants/{tenant}/suspend")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("operator")
+    @Tag(name = "tenants")
+    @APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 415 or 500",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public static class Suspend {
+        private final TenantStatusResource statuses;
+
+        public Suspend(TenantStatusResource statuses) {
+            this.statuses = statuses;
+        }
+
+        @POST
+        @Consumes(MediaType.APPLICATION_JSON)
+        @Operation(summary = "Suspend a tenant (platform admins; a reason is required)", description = "the api refuses "
+                + "new work for it at once (403 tenant-suspended); workers dead-letter its events TENANT_REJECTED within "
+                + "TENANT_CACHE_TTL; reads and dead-letter discards still work")
+        @APIResponse(responseCode = "200", description = "suspended (also when it already was)",
+                content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
+        public TenantStatusView suspendTenant(@PathParam("tenant") String tenant, StatusRequest request) {
+            return statuses.change(tenant, "SUSPENDED", reason(request, true));
+        }
+    }
+
+    /** Its own root resource, like {@link Suspend}. */
+    @Path("/api/v1/tenants/{tenant}/reactivate")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("operator")
+    @Tag(name = "tenants")
+    @APIResponse(responseCode = "default", description = "an error: 400, 401, 403, 404, 405, 415 or 500",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public static class Reactivate {
+        private final TenantStatusResource statuses;
+
+        public Reactivate(TenantStatusResource statuses) {
+            this.statuses = statuses;
+        }
+
+        @POST
+        @Consumes(MediaType.APPLICATION_JSON)
+        @Operation(summary = "Reactivate a suspended tenant (platform admins)", description = "workers accept its events "
+                + "again within TENANT_CACHE_TTL; events dead-lettered meanwhile can be replayed")
+        @APIResponse(responseCode = "200", description = "active (also when it already was)",
+                content = @Content(schema = @Schema(implementation = TenantStatusView.class)))
+        public TenantStatusView reactivateTenant(@PathParam("tenant") String tenant, StatusRequest request) {
+            return statuses.change(tenant, "ACTIVE", reason(request, false));
+        }
     }
 }

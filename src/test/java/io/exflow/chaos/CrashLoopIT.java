@@ -123,6 +123,11 @@ class CrashLoopIT {
                 // The killed process's backend still waits on the lock (it has not noticed its client died).
                 terminateBackend(jdbcUrl, Integer.parseInt(outcome.substring("waiting:".length())));
                 assertThat(kills).as("kills before the quarantine").isLessThanOrEqualTo(MAX_DELIVERIES);
+                if (kills == MAX_DELIVERIES) {
+                    // A record that kills its process leaves no lock behind: the stand-in for its crash ends
+                    // here, so the quarantine's own claim (it waits for claims in flight) goes through.
+                    lockHolder.rollback();
+                }
             }
             assertThat(kills).as("the record was delivered %d times, each ending its process", MAX_DELIVERIES)
                     .isEqualTo(MAX_DELIVERIES);

@@ -49,8 +49,12 @@ final class ConsoleBrowser implements AutoCloseable {
                 .ignoring(StaleElementReferenceException.class).withMessage(this::whereWeAre).until(condition::apply);
     }
 
-    /** The element's text; live regions are swapped by htmx every few seconds, so a stale read is retried. */
+    /**
+     * The element's text, once it is on the page: a click that swaps content with htmx returns before
+     * the swap. Live regions are swapped every few seconds, so a stale read is retried.
+     */
     String text(String id) {
+        waitFor(d -> !d.findElements(By.id(id)).isEmpty());
         for (int attempt = 1;; attempt++) {
             try {
                 return driver.findElement(By.id(id)).getText();
