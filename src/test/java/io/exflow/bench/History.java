@@ -55,7 +55,7 @@ final class History {
                                       'exception_outcome', 'outbox']) AS t (name)
                     CROSS JOIN LATERAL pg_partition_tree(t.name::regclass) p
                     JOIN pg_class k ON k.oid = p.relid
-                    WHERE p.isleaf GROUP BY t.name ORDER BY 3 DESC""");
+                    WHERE k.relkind = 'r' GROUP BY t.name ORDER BY 3 DESC""");
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     sizes.add(new TableSize(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
