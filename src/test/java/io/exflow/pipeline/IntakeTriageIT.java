@@ -198,17 +198,20 @@ class IntakeTriageIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> counter("exflow.duplicates.skipped", "worker", "exflow-intake")
                 - duplicatesBefore >= 100);
 
-        // And 100 deliveries of one new event racing on 100 threads straight into the engine.
+        // And 100 copies of one new event racing on 100 threads straight into the engine: each copy is
+        // its own record (its own offset), as a producer's retries put them on a topic. (One Kafka
+        // position is delivered to one consumer at a time; delivering the same position on 100 threads
+        // at once would look like a record that keeps ending its process, see CrashLoopIT.)
         Subscriber intake = runtime.loops().stream().map(l -> l.subscriber())
                 .filter(s -> s.consumer().equals("exflow-intake")).findFirst().orElseThrow();
         UUID racedEvent = UUID.randomUUID();
         UUID racedId = UUID.randomUUID();
-        InboundRecord record = new InboundRecord(settings.topics().ingested(), 0, 0L, "acme-bank:" + racedId,
-                TestEvents.headers(racedEvent, INGESTED, "acme-bank", racedId), TestEvents.json(settlement(3_000, "")), 0, null);
         ExecutorService pool = Executors.newFixedThreadPool(100);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<?>> racing = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
+            InboundRecord record = new InboundRecord(settings.topics().ingested(), 0, 1_000_000L + i, "acme-bank:" + racedId,
+                    TestEvents.headers(racedEvent, INGESTED, "acme-bank", racedId), TestEvents.json(settlement(3_000, "")), 0, null);
             racing.add(pool.submit(() -> {
                 start.await();
                 engine.processBatch(intake, List.of(record));
