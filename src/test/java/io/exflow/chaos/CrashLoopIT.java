@@ -3,6 +3,10 @@ package io.exflow.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +30,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.exflow.testing.ExflowTestResources;
 import io.exflow.testing.KafkaTestCluster;
@@ -40,15 +45,21 @@ import io.exflow.testing.TestKafka;
  * waits on a lock, and the test kills the process (SIGKILL) as soon as it sees that wait — the
  * worker dies in the middle of the record, with its batch in hand. After POISON_MAX_DELIVERIES
  * (3) deliveries the next process dead-letters the record POISON_CRASH without running it, and
- * every other record has exactly one effect.
+ * every other record has exactly one effect. The marked record arrives either as a Kafka record
+ * or as a durable retry that is due (its first attempt had failed), whose runs are counted alike.
  */
 class CrashLoopIT {
+    /** How the marked record reaches the worker. */
+    enum Arrival { KAFKA_RECORD, DUE_RETRY }
+
     static final int OTHERS = 20;
     static final int MAX_DELIVERIES = 3;
     static final String INGESTED = "exflow.exception.ingested";
 
-    @Test
-    void aRecordThatKillsItsProcessIsDeadLetteredAfterThreeDeliveriesAndEveryOtherRecordHasOneEffect() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Arrival.class)
+    void aRecordThatKillsItsProcessIsDeadLetteredAfterThreeDeliveriesAndEveryOtherRecordHasOneEffect(Arrival arrival)
+            throws Exception {
         Path root = Path.of("").toAbsolutePath();
         assertThat(root.resolve("target/quarkus-app/quarkus-run.jar")).as("the package phase ran").exists();
         String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10).toLowerCase(Locale.ROOT);
@@ -89,6 +100,8 @@ class CrashLoopIT {
         env.put("LOG_JSON", "false");
         env.put("POISON_MAX_DELIVERIES", Integer.toString(MAX_DELIVERIES));
         env.put("OUTBOX_SWEEP_MIN_AGE", "PT0.5S");
+        // A killed process's retry run is due again after its lease: keep it short here.
+        env.put("RETRY_RUN_LEASE", "3s");
 
         UUID marked = UUID.randomUUID();
         UUID markedException = UUID.randomUUID();
@@ -101,10 +114,14 @@ class CrashLoopIT {
                 process = start(root, logs.resolve("intake-" + run + "-" + generation + ".log"), env);
                 if (lockHolder == null) {
                     // The first process created the schema: hold the marked event's claim, uncommitted, then send.
-                    lockHolder = awaitSchemaAndHoldClaim(jdbcUrl, group, marked);
+                    lockHolder = awaitReadyAndHoldClaim(jdbcUrl, env.get("MANAGEMENT_PORT"), group, marked);
                     for (int i = 0; i < OTHERS; i++) {
                         if (i == OTHERS / 2) {
-                            send(topics.get("TOPIC_INGESTED"), marked, markedException, i);
+                            if (arrival == Arrival.KAFKA_RECORD) {
+                                send(topics.get("TOPIC_INGESTED"), marked, markedException, i);
+                            } else {
+                                scheduleRetry(jdbcUrl, group, topics.get("TOPIC_INGESTED"), marked, markedException, i);
+                            }
                         }
                         UUID exceptionId = UUID.randomUUID();
                         others.add(exceptionId);
@@ -156,6 +173,7 @@ class CrashLoopIT {
             assertThat(count(jdbcUrl, "SELECT count(*) FROM exception_record WHERE id = ?", markedException)).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> TestKafka.readAll(topics.get("TOPIC_DEADLETTER")).stream()
                     .anyMatch(r -> marked.toString().equals(r.header("ce_id")) && "POISON_CRASH".equals(r.header("exflow_dl_reason"))));
+            assertThat(count(jdbcUrl, "SELECT count(*) FROM retry_schedule")).as("retries left").isZero();
             // Its partition moved on: the counts of settled records are gone.
             await().atMost(Duration.ofSeconds(30)).until(() -> count(jdbcUrl,
                     "SELECT count(*) FROM delivery_count WHERE solo_runs >= ?", MAX_DELIVERIES) == 0);
@@ -175,12 +193,26 @@ class CrashLoopIT {
     }
 
     static void send(String topic, UUID eventId, UUID exceptionId, int n) {
+        TestKafka.send(topic, "acme-bank:" + exceptionId, TestEvents.headers(eventId, INGESTED, "acme-bank", exceptionId),
+                payload(n));
+    }
+
+    static byte[] payload(int n) {
         String payload = """
                 {"type": "settlement_failed", "source": "core-banking", "entity": "STL-%d", "amount": %d,
                  "currency": "usd", "timestamp": "%s", "settlementId": "S-%d"}
                 """.formatted(n, 100 + n, OffsetDateTime.now().minusMinutes(3), n);
-        TestKafka.send(topic, "acme-bank:" + exceptionId, TestEvents.headers(eventId, INGESTED, "acme-bank", exceptionId),
-                TestEvents.json(payload));
+        return TestEvents.json(payload);
+    }
+
+    /** The marked record as a due retry of the worker's consumer group, as its first failed attempt leaves it. */
+    static void scheduleRetry(String jdbcUrl, String group, String topic, UUID eventId, UUID exceptionId, int n) throws Exception {
+        String headers = new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(TestEvents.headers(eventId, INGESTED, "acme-bank", exceptionId));
+        rows(jdbcUrl, "INSERT INTO retry_schedule (consumer, record_key, topic, headers, payload, event_id, event_type, "
+                + "attempts, next_attempt_at, last_error, origin) VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, 1, now(), ?, 'RETRY') "
+                + "RETURNING id", group, "acme-bank:" + exceptionId, topic, headers, payload(n), eventId, INGESTED,
+                "the first attempt failed");
     }
 
     static Process start(Path root, Path log, Map<String, String> env) throws Exception {
@@ -191,10 +223,17 @@ class CrashLoopIT {
         return pb.start();
     }
 
-    /** Waits for the schema (Flyway ran in the first process), then claims the marked event in an open transaction. */
-    static Connection awaitSchemaAndHoldClaim(String jdbcUrl, String group, UUID eventId) throws Exception {
+    /**
+     * Waits until the first process is ready — its migrations done: a claim held while a migration
+     * still wants processed_event would block the migration, not the record — then claims the
+     * marked event in an open transaction.
+     */
+    static Connection awaitReadyAndHoldClaim(String jdbcUrl, String managementPort, String group, UUID eventId)
+            throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build();
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> count(jdbcUrl, "SELECT count(*) FROM processed_event") >= 0);
+                .until(() -> http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
         Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_event (consumer, event_id) VALUES (?, ?)")) {

@@ -74,8 +74,15 @@ public record ExflowSettings(
         }
     }
 
+    /**
+     * Durable retries.
+     *
+     * @param runLease how long a retry taken for a run is hidden from every replica: the run counts
+     *                 (crash-loop quarantine) and a process that dies in it leaves the retry due again
+     *                 after this
+     */
     public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration pollInterval,
-            Map<String, Integer> maxAttemptsByType) {
+            Duration runLease, Map<String, Integer> maxAttemptsByType) {
         public int maxAttemptsFor(String eventType) {
             return eventType == null ? maxAttempts : maxAttemptsByType.getOrDefault(eventType, maxAttempts);
         }
@@ -131,6 +138,7 @@ public record ExflowSettings(
                 r.duration("exflow.retry.initial-backoff", "RETRY_INITIAL_BACKOFF"),
                 r.duration("exflow.retry.max-backoff", "RETRY_MAX_BACKOFF"),
                 r.duration("exflow.retry.poll-interval", "RETRY_POLL_INTERVAL"),
+                r.duration("exflow.retry.run-lease", "RETRY_RUN_LEASE"),
                 r.positiveCounts("exflow.retry.max-attempts-by-type", "RETRY_MAX_ATTEMPTS_BY_TYPE", "<event type>=<attempts ≥ 1>"));
         // Read by the scheduler from its key; checked here so a bad value is reported with the others.
         r.duration("exflow.tool.job-overdue-check", "TOOL_JOB_OVERDUE_CHECK");

@@ -3,7 +3,6 @@ package io.exflow.runtime.delivery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -35,11 +34,11 @@ public class DeliveryEngine {
     private final FailurePolicy failures;
     private final RetrySchedule retries;
     private final ExflowMetrics metrics;
-    private final DeliveryCounts counts;
+    private final CrashLoopQuarantine crashLoops;
 
     public DeliveryEngine(ExflowSettings settings, RecordChecks checks, OutsideStep outside, LaneTransaction lane,
-            FailurePolicy failures, RetrySchedule retries, ExflowMetrics metrics, DeliveryCounts counts) {
-        this.counts = counts;
+            FailurePolicy failures, RetrySchedule retries, ExflowMetrics metrics, CrashLoopQuarantine crashLoops) {
+        this.crashLoops = crashLoops;
         this.settings = settings;
         this.checks = checks;
         this.outside = outside;
@@ -59,18 +58,13 @@ public class DeliveryEngine {
     /**
      * Processes a polled batch: lanes run concurrently, each lane's records in order. The batch's
      * deliveries are counted durably first (one statement); a batch holding a record that was
-     * delivered before without reaching an outcome is run one record at a time instead
-     * ({@link #processCarefully}).
+     * delivered before without reaching an outcome runs one record at a time instead
+     * ({@link CrashLoopQuarantine}).
      */
     public void processBatch(Subscriber subscriber, List<InboundRecord> records) {
-        Set<DeliveryCounts.Position> seenBefore;
-        try {
-            seenBefore = counts.countBatch(subscriber.consumer(), records);
-        } catch (RuntimeException e) {
-            throw new DeliveryStalled(e);
-        }
-        if (!seenBefore.isEmpty()) {
-            processCarefully(subscriber, records, seenBefore.size());
+        int seenBefore = crashLoops.countBatch(subscriber, records);
+        if (seenBefore > 0) {
+            crashLoops.runOneAtATime(subscriber, records, seenBefore, alone -> processLane(subscriber, alone));
             return;
         }
         List<List<InboundRecord>> lanes = Lanes.plan(records, settings.concurrency());
@@ -98,55 +92,6 @@ public class DeliveryEngine {
         if (first != null) {
             throw first;
         }
-    }
-
-    /**
-     * A batch some of whose records were delivered before without an outcome: the process that had
-     * them may have died handling one of them. Each record runs alone, in order, and each run is
-     * counted durably before it starts, so only the record that ends processes accumulates runs;
-     * once it has been delivered POISON_MAX_DELIVERIES times (its first batch and the runs alone)
-     * it is dead-lettered POISON_CRASH without running again, and the partition moves on.
-     */
-    private void processCarefully(Subscriber subscriber, List<InboundRecord> records, int seenBefore) {
-        String consumer = subscriber.consumer();
-        LOG.warnf("%s: %d of %d records were delivered before without reaching an outcome; running them one at a time",
-                consumer, seenBefore, records.size());
-        for (InboundRecord record : records) {
-            if (record.partition() == null || record.offset() == null) {
-                processLane(subscriber, List.of(record));
-                continue;
-            }
-            int runs;
-            try {
-                runs = counts.countSoloRun(consumer, record);
-            } catch (RuntimeException e) {
-                throw new DeliveryStalled(e);
-            }
-            if (runs >= settings.poisonMaxDeliveries()) {
-                quarantine(subscriber, record, runs);
-            } else {
-                processLane(subscriber, List.of(record));
-            }
-            try {
-                counts.settled(consumer, record);
-            } catch (RuntimeException e) {
-                throw new DeliveryStalled(e);
-            }
-        }
-    }
-
-    /** Dead-letters a crash-looping record POISON_CRASH without running it (a duplicate if it had its effect before). */
-    private void quarantine(Subscriber subscriber, InboundRecord record, int deliveries) {
-        UnitOfWork work = new UnitOfWork();
-        try {
-            lane.run(work, () -> {
-                failures.quarantine(subscriber, record, checks.tryDecode(record), deliveries, work);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            throw new DeliveryStalled(e);
-        }
-        lane.committed(subscriber, work);
     }
 
     private void processLane(Subscriber subscriber, List<InboundRecord> records) {
@@ -203,30 +148,43 @@ public class DeliveryEngine {
     }
 
     /**
-     * Runs the oldest due retry of this consumer, if any.
+     * Runs the oldest due retry of this consumer, if any. Its run is counted before it starts, so a
+     * retry whose runs end the process is quarantined like a Kafka record ({@link CrashLoopQuarantine}).
      *
      * @return false when nothing was due
      */
     public boolean runNextRetry(Subscriber subscriber) {
+        Optional<RetrySchedule.Lease> lease;
+        try {
+            lease = retries.leaseNextDue(subscriber.consumer(), settings.retry().runLease());
+        } catch (RuntimeException e) {
+            throw new DeliveryStalled(e);
+        }
+        if (lease.isEmpty()) {
+            return false;
+        }
+        int earlierRuns = lease.get().runsStarted() - 1;
+        if (crashLoops.usedUp(earlierRuns)) {
+            crashLoops.quarantineRetry(subscriber, lease.get().id(), earlierRuns);
+            return true;
+        }
         UnitOfWork work = new UnitOfWork();
         RetrySchedule.Due[] claimed = new RetrySchedule.Due[1];
         try {
-            Optional<RetrySchedule.Due> due = lane.run(work, () -> {
-                Optional<RetrySchedule.Due> next = retries.claimNextDue(subscriber.consumer());
-                if (next.isPresent()) {
-                    claimed[0] = next.get();
-                    List<CheckedRecord> checked = checks.check(subscriber, List.of(next.get().record()));
+            lane.run(work, () -> {
+                Optional<RetrySchedule.Due> due = retries.claim(subscriber.consumer(), lease.get().id());
+                if (due.isPresent()) {
+                    claimed[0] = due.get();
+                    List<CheckedRecord> checked = checks.check(subscriber, List.of(due.get().record()));
                     lane.handleAll(subscriber, checked, outside.prepare(subscriber, checked, false), work);
-                    retries.remove(next.get().id());
+                    retries.remove(due.get().id());
                 }
-                return next;
+                return null;
             });
-            if (due.isEmpty()) {
-                return false;
-            }
         } catch (RuntimeException failure) {
-            if (claimed[0] == null) {
-                throw new DeliveryStalled(failure);
+            if (claimed[0] == null || failure instanceof DeliveryStalled || FailureClassifier.isConnectivity(failure)) {
+                retries.giveBack(lease.get().id()); // the run ended without an outcome, but not with the process
+                throw failure instanceof DeliveryStalled stalled ? stalled : new DeliveryStalled(failure);
             }
             recordFailure(subscriber, claimed[0].record(), failure);
             return true;

@@ -73,6 +73,9 @@ public class FailurePolicy {
         DeadLetters.Identity identity = identityOf(record, event);
         if (event != null) {
             if (claims.claimAll(subscriber.consumer(), List.of(event.id())).isEmpty()) {
+                if (record.retryRowId() != null) {
+                    retries.remove(record.retryRowId());
+                }
                 work.count(identity.eventType(), Outcome.DUPLICATE, Duration.ZERO);
                 return;
             }

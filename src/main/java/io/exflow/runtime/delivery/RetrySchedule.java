@@ -3,6 +3,7 @@ package io.exflow.runtime.delivery;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,6 +18,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.jboss.logging.Logger;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -27,6 +30,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class RetrySchedule {
+    private static final Logger LOG = Logger.getLogger(RetrySchedule.class);
+
     public enum Origin { RETRY, PARKED, REPLAY }
 
     /** A row claimed (locked) for processing by the caller's transaction. */
@@ -88,30 +93,66 @@ public class RetrySchedule {
         });
     }
 
+    /** A due row taken for one run, with the runs started since its last outcome (this one included). */
+    public record Lease(long id, int runsStarted) {
+    }
+
     /**
-     * Locks the oldest due row that is first in line for its key, skipping rows other replicas
-     * hold. A key's later rows wait until its head is gone, which keeps per-key order.
+     * Takes the oldest due row that is first in line for its key (a key's later rows wait until its
+     * head is gone, which keeps per-key order), skipping rows other replicas hold: counts the run
+     * and hides the row for {@code lease}, in one statement committed before the run starts. The
+     * count survives a process that dies in the run; a run that reaches an outcome reschedules or
+     * removes the row.
      */
-    public Optional<Due> claimNextDue(String consumer) {
+    public Optional<Lease> leaseNextDue(String consumer, Duration lease) {
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT r.id, r.record_key, r.topic, r.headers::text, "
-                    + "r.payload, r.attempts, r.origin, r.dead_letter_id FROM retry_schedule r "
+            try (PreparedStatement ps = c.prepareStatement("UPDATE retry_schedule SET runs_started = runs_started + 1, "
+                    + "next_attempt_at = now() + ? * interval '1 millisecond' WHERE id = (SELECT r.id FROM retry_schedule r "
                     + "WHERE r.consumer = ? AND r.next_attempt_at <= now() AND NOT EXISTS (SELECT 1 FROM retry_schedule p "
                     + "WHERE p.consumer = r.consumer AND p.record_key = r.record_key AND p.id < r.id) "
-                    + "ORDER BY r.next_attempt_at, r.id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
-                ps.setString(1, consumer);
+                    + "ORDER BY r.next_attempt_at, r.id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, runs_started")) {
+                ps.setLong(1, lease.toMillis());
+                ps.setString(2, consumer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Lease(rs.getLong(1), rs.getInt(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Locks a leased row in the caller's transaction; empty if it is gone or another run holds it. */
+    public Optional<Due> claim(String consumer, long id) {
+        return Jdbc.with(dataSource, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT r.record_key, r.topic, r.headers::text, "
+                    + "r.payload, r.attempts, r.origin, r.dead_letter_id FROM retry_schedule r "
+                    + "WHERE r.id = ? AND r.consumer = ? FOR UPDATE SKIP LOCKED")) {
+                ps.setLong(1, id);
+                ps.setString(2, consumer);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    long id = rs.getLong(1);
-                    InboundRecord record = new InboundRecord(rs.getString(3), null, null, rs.getString(2),
-                            headers(rs.getString(4)), rs.getBytes(5), rs.getInt(6), id);
-                    Long dl = rs.getObject(8) == null ? null : rs.getLong(8);
-                    return Optional.of(new Due(id, consumer, record, Origin.valueOf(rs.getString(7)), dl));
+                    InboundRecord record = new InboundRecord(rs.getString(2), null, null, rs.getString(1),
+                            headers(rs.getString(3)), rs.getBytes(4), rs.getInt(5), id);
+                    Long dl = rs.getObject(7) == null ? null : rs.getLong(7);
+                    return Optional.of(new Due(id, consumer, record, Origin.valueOf(rs.getString(6)), dl));
                 }
             }
         });
+    }
+
+    /**
+     * Undoes a lease whose run ended without an outcome while this process lives on (the database
+     * went away): the run does not count and the row is due again. Best effort: if the database is
+     * still away, the lease runs out instead.
+     */
+    public void giveBack(long id) {
+        try {
+            Jdbc.update(dataSource, "UPDATE retry_schedule SET runs_started = greatest(runs_started - 1, 0), "
+                    + "next_attempt_at = now() WHERE id = ?", id);
+        } catch (RuntimeException e) {
+            LOG.debugf("could not give back the lease of retry %d (it runs out instead): %s", id, e.getMessage());
+        }
     }
 
     public void remove(long id) {
@@ -119,7 +160,7 @@ public class RetrySchedule {
     }
 
     public void reschedule(long id, int attempts, String lastError, Instant nextAttemptAt) {
-        Jdbc.update(dataSource, "UPDATE retry_schedule SET attempts = ?, last_error = ?, next_attempt_at = ?, origin = 'RETRY' "
+        Jdbc.update(dataSource, "UPDATE retry_schedule SET attempts = ?, last_error = ?, next_attempt_at = ?, origin = 'RETRY', runs_started = 0 "
                 + "WHERE id = ?", attempts, lastError, nextAttemptAt, id);
     }
 
