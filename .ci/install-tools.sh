@@ -8,6 +8,8 @@
 #   chromium, chromium-driver  headless browser and its WebDriver for the console's browser tests
 #   tools/cloudevents-js  (npm, pinned by its package-lock.json) the CloudEvents JavaScript SDK and kafkajs,
 #                     a producer from another language that CloudEventsInteropIT runs against the test broker
+#   tools/manifest-check  (npm, pinned by its package-lock.json) kubernetes-models and its KEDA, Argo CD and
+#                     Prometheus Operator packages, the validators ManifestSchemaTest runs on the rendered manifests
 # Idempotent: a second run installs nothing. The tests fail, naming this script, when a tool is missing.
 set -euo pipefail
 
@@ -40,11 +42,15 @@ if ! dockerfile-utils --version 2>/dev/null | grep -q "version $DOCKERFILE_UTILS
 fi
 
 # Project-local packages, exactly as locked; reinstalled only when the lock file changed.
-CLOUDEVENTS_JS="$(cd "$(dirname "$0")/.." && pwd)/tools/cloudevents-js"
-if [ ! -f "$CLOUDEVENTS_JS/node_modules/.package-lock.json" ] \
-    || [ "$CLOUDEVENTS_JS/package-lock.json" -nt "$CLOUDEVENTS_JS/node_modules/.package-lock.json" ]; then
-  echo "install-tools: npm ci in tools/cloudevents-js"
-  npm ci --prefix "$CLOUDEVENTS_JS" --no-audit --no-fund --loglevel=error >/dev/null
-fi
+TOOLS="$(cd "$(dirname "$0")/.." && pwd)/tools"
+for tool in cloudevents-js manifest-check; do
+  if [ ! -f "$TOOLS/$tool/node_modules/.package-lock.json" ] \
+      || [ "$TOOLS/$tool/package-lock.json" -nt "$TOOLS/$tool/node_modules/.package-lock.json" ]; then
+    echo "install-tools: npm ci in tools/$tool"
+    # --engine-strict=false: the kubernetes-models packages declare node >= 22 but run on
+    # Debian's node 20 (ManifestSchemaTest shows it); npm would only warn anyway.
+    npm ci --prefix "$TOOLS/$tool" --no-audit --no-fund --loglevel=error --engine-strict=false >/dev/null
+  fi
+done
 
 echo "install-tools: $(docker-compose version --short), promtool $(promtool --version 2>&1 | awk 'NR==1{print $3}'), dockerfile-utils $(dockerfile-utils --version | awk '{print $3}'), kubectl $(kubectl version --client 2>/dev/null | awk 'NR==1{print $3}'), $(chromium --version 2>/dev/null)"

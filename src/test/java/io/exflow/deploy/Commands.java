@@ -27,7 +27,7 @@ final class Commands {
         }
     }
 
-    static final String INSTALL_HINT = "run `bash .ci/install-tools.sh` (docker-compose, promtool, dockerfile-utils)";
+    static final String INSTALL_HINT = "run `bash .ci/install-tools.sh` (docker-compose, promtool, dockerfile-utils, the npm packages of tools/)";
 
     /** Fails the calling test if {@code tool} is not on PATH. */
     static Path require(String tool) {
