@@ -158,11 +158,25 @@ public class Retention {
             if (Boolean.TRUE.equals(valid)) {
                 continue;
             }
+            // A concurrent build waits for every transaction older than it, which on a busy table is
+            // always some: under the pool's lock_timeout it never finished (and left an invalid index
+            // behind each run). Its wait blocks no writer, so it may take as long as it needs.
+            String lockTimeout;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW lock_timeout")) {
+                rs.next();
+                lockTimeout = rs.getString(1);
+            }
             try (Statement s = c.createStatement()) {
+                s.execute("SET lock_timeout = 0");
                 if (valid != null) {
                     s.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index[0]);
                 }
                 s.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index[0] + " ON " + index[1]);
+            } finally {
+                try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, false)")) {
+                    ps.setString(1, lockTimeout);
+                    ps.execute();
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.exflow.runtime.config.ExflowSettings;
@@ -72,6 +74,11 @@ class RetentionIT {
     MeterRegistry registry;
 
     Db db;
+
+    @BeforeEach
+    void connect() {
+        db = new Db(dataSource);
+    }
 
     Retention.Report run(Instant now) {
         AtomicReference<Retention.Report> report = new AtomicReference<>();
@@ -147,7 +154,6 @@ class RetentionIT {
 
     @Test
     void oldPartitionsAndClosedHistoryGoWhileLiveDataAndDuplicateProtectionStay() throws Exception {
-        db = new Db(dataSource);
         Instant now = Instant.now();
         Instant cutoff = ((Timestamp) db.rows("SELECT cutoff FROM partition_cutover WHERE table_name = 'processed_event'")
                 .get(0).get("cutoff")).toInstant();
@@ -273,6 +279,30 @@ class RetentionIT {
                 + "VALUES (?, 'acme-bank', 'x', 'test', ?)", liveException, ts(cutoff.plus(91, ChronoUnit.DAYS)));
         assertThat(db.count("SELECT count(*) FROM exception_timeline WHERE exception_id = ?", liveException)).isEqualTo(1);
         assertThat(db.count("SELECT max(id) FROM exception_timeline")).isGreaterThan(idsBefore);
+    }
+
+    @Test
+    void theBatchIndexIsBuiltWhileLongerTransactionsThanTheLockTimeoutAreOpen() throws Exception {
+        db.execute("DROP INDEX IF EXISTS exception_record_closed");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection other = dataSource.getConnection()) {
+            // A writer's transaction, open while the concurrent build starts: the build must wait for it.
+            other.setAutoCommit(false);
+            try (Statement s = other.createStatement()) {
+                s.execute("LOCK TABLE exception_record IN ROW EXCLUSIVE MODE"); // what every writer of the table holds
+            }
+            Future<Retention.Report> building = pool.submit(() -> run(Instant.now()));
+            // Held past the pool's lock_timeout (1 s in tests), which used to cancel the build.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> db.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' "
+                            + "AND state = 'active' AND now() - query_start > interval '2 seconds'") > 0);
+            other.commit();
+            assertThat(building.get(60, java.util.concurrent.TimeUnit.SECONDS).ran()).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(db.count("SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('exception_record_closed') "
+                + "AND indisvalid")).isEqualTo(1);
     }
 
     static Throwable rootCause(Throwable t) {
