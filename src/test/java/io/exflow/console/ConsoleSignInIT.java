@@ -3,11 +3,8 @@ package io.exflow.console;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URL;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -21,7 +18,6 @@ import io.exflow.testing.ExflowTestResources;
 import io.exflow.testing.KeycloakClient;
 import io.exflow.testing.KeycloakTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -38,17 +34,13 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTestResource(value = KeycloakTestResource.class, restrictToAnnotatedClass = true)
 @TestProfile(ConsoleSignInIT.ConsoleWithIdentityProvider.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ConsoleSignInIT {
+class ConsoleSignInIT extends ConsoleBrowserTestBase {
     static final String ACME = "acme-bank";
     static final String MEDI = "medicare-plus";
     static final String SESSION_COOKIE = "q_session_console";
     /** The provider session's lifetime in the expiry test; long enough to sign in on a busy machine. */
 
-    static ConsoleBrowser chromium;
-    static WebDriver browser;
 
-    @TestHTTPResource("/")
-    URL root;
 
     /** The api role with the console signing in at the provider; realm roles are the grants (as in KeycloakTokensIT). */
     public static final class ConsoleWithIdentityProvider implements QuarkusTestProfile {
@@ -59,23 +51,6 @@ class ConsoleSignInIT {
                     "exflow.console.oidc.enabled", "true",
                     "exflow.console.token-login", "false");
         }
-    }
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = ConsoleBrowser.start();
-        browser = chromium.driver;
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
-
-    String url(String path) {
-        return root.toString().replaceAll("/$", "") + path;
     }
 
     static boolean atProviderSignIn(WebDriver d) {
