@@ -48,27 +48,47 @@ public class ApiHttp {
 
     /**
      * With the api role, bad api settings and an unreadable token key stop start-up, naming the
-     * variable; so does the committed dev key outside the dev and test profiles, unless
-     * EXFLOW_ALLOW_INSECURE_DEV_KEY=true says that is meant (then it is logged loudly).
+     * variable; so do the dev-only conveniences outside the dev and test profiles: the committed dev
+     * key and the console's pasted-token login, unless EXFLOW_ALLOW_INSECURE_DEV_KEY=true says this is
+     * a throw-away local stack (then each is logged loudly).
      */
     void onStart(@Observes @Priority(20) StartupEvent event, ApiSettings api) {
-        String keyLocation = api.publicKeyLocation();
-        if (!settings.runs(WorkerRole.API) || DevKeyGuard.isRemote(keyLocation)) {
-            return; // a JWKS endpoint is the identity provider's: read when the first token arrives
+        if (!settings.runs(WorkerRole.API)) {
+            return;
         }
-        String key = DevKeyGuard.read(keyLocation).orElseThrow(() -> new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION",
-                "names no readable public key: '" + keyLocation + "' (a file path, classpath resource or JWKS URL; "
-                        + "in Kubernetes mount it from a Secret)"));
-        if (!DevKeyGuard.holdsDevKey(key) || devOrTestProfile()) {
+        String keyLocation = api.publicKeyLocation();
+        // a JWKS endpoint is the identity provider's: read when the first token arrives
+        if (!DevKeyGuard.isRemote(keyLocation)) {
+            String key = DevKeyGuard.read(keyLocation).orElseThrow(() -> new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION",
+                    "names no readable public key: '" + keyLocation + "' (a file path, classpath resource or JWKS URL; "
+                            + "in Kubernetes mount it from a Secret)"));
+            if (DevKeyGuard.holdsDevKey(key)) {
+                refuseOutsideDev(api, "JWT_PUBLIC_KEY_LOCATION", "'" + keyLocation + "' is the committed DEV key: "
+                        + "anyone can mint tokens it accepts. Point it at your identity provider's JWKS URL or key",
+                        "the api accepts tokens signed with the committed dev key; anyone can mint them");
+            }
+        }
+        if (api.consoleTokenLogin()) {
+            refuseOutsideDev(api, "CONSOLE_TOKEN_LOGIN", "is true: the console's pasted-token login is for dev and test. "
+                    + "Sign operators in at your identity provider (CONSOLE_OIDC_ENABLED=true) or behind an identity proxy",
+                    "the console serves its pasted-token login page (CONSOLE_TOKEN_LOGIN=true)");
+        }
+    }
+
+    /**
+     * A dev-only setting outside the dev and test profiles stops start-up, naming its variable and the
+     * override; with the override it is logged as INSECURE at every start.
+     */
+    private static void refuseOutsideDev(ApiSettings api, String variable, String problem, String insecureBecause) {
+        if (devOrTestProfile()) {
             return;
         }
         if (!api.allowInsecureDevKey()) {
-            throw new InvalidConfigException("JWT_PUBLIC_KEY_LOCATION", "'" + keyLocation + "' is the committed DEV key: "
-                    + "anyone can mint tokens it accepts. Point it at your identity provider's JWKS URL or key, or set "
-                    + DevKeyGuard.OVERRIDE + "=true if this is a throw-away local stack");
+            throw new InvalidConfigException(variable, problem + ", or set " + DevKeyGuard.OVERRIDE
+                    + "=true if this is a throw-away local stack");
         }
-        LOG.warnf("INSECURE: the api accepts tokens signed with the committed dev key (%s=true); anyone can mint them. "
-                + "Never run this outside a throw-away local stack.", DevKeyGuard.OVERRIDE);
+        LOG.warnf("INSECURE: %s (%s=true). Never run this outside a throw-away local stack.", insecureBecause,
+                DevKeyGuard.OVERRIDE);
     }
 
     private static boolean devOrTestProfile() {

@@ -76,10 +76,10 @@ public class ConsoleHttp {
         });
     }
 
-    /** Paths served without credentials: the login page, the signed-out page and the static files. */
+    /** Paths served without credentials: the login page, the signed-out and session-ended pages and the static files. */
     static boolean open(String path) {
         return path.equals(BASE + "/login") || path.equals(BASE + "/signed-out") || path.equals(BASE + "/sign-in-failed")
-                || path.startsWith(BASE + "/static/");
+                || path.equals(BASE + "/session-ended") || path.startsWith(BASE + "/static/");
     }
 
 }

@@ -51,6 +51,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -123,6 +124,8 @@ public class ConsoleResource {
     Template error;
     @Location("console/signedout.html")
     Template signedOut;
+    @Location("console/sessionended.html")
+    Template sessionEnded;
     @Location("console/overview.html")
     Template overview;
     @Location("console/exceptions.html")
@@ -230,6 +233,23 @@ public class ConsoleResource {
     @PermitAll
     public Response signedOut() {
         return Response.ok(signedOut.data("tenant", null)).build();
+    }
+
+    /**
+     * Where quarkus-oidc sends the browser when the console session can no longer be refreshed (its
+     * session-expired-path): the provider refused the refresh because its session has ended, or the
+     * refresh token has expired with it. quarkus-oidc has removed the session cookie by then. A live
+     * region's background request (htmx) follows that redirect too: it is told to load this page as a
+     * whole, so an open page does not go on showing a session that is over.
+     */
+    @GET
+    @Path("/session-ended")
+    @PermitAll
+    public Response sessionEnded(@HeaderParam("HX-Request") String htmxRequest) {
+        if (htmxRequest != null) {
+            return Response.ok().header("HX-Redirect", ConsoleHttp.BASE + "/session-ended").build();
+        }
+        return Response.ok(sessionEnded.data("tenant", null)).build();
     }
 
     /** Where quarkus-oidc sends the browser when the provider answered the sign-in with an error. */

@@ -10,10 +10,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,9 +31,11 @@ import io.exflow.testing.ExflowTestResources;
 import io.exflow.testing.KafkaTestCluster;
 
 /**
- * The packaged app (target/quarkus-app, prod profile) with the api role and the committed dev key:
- * it refuses to start, naming the setting that would allow it; with EXFLOW_ALLOW_INSECURE_DEV_KEY=true
- * it starts, says loudly that it is insecure, and accepts dev tokens.
+ * The packaged app (target/quarkus-app, prod profile) with the api role and the dev-only
+ * conveniences: with the committed dev key, or with the console's pasted-token login
+ * (CONSOLE_TOKEN_LOGIN=true) and a key of its own, it refuses to start, naming the setting that would
+ * allow it; with EXFLOW_ALLOW_INSECURE_DEV_KEY=true it starts, says loudly that it is insecure,
+ * accepts dev tokens and serves the login page.
  */
 class DevKeyRefusalIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -71,22 +75,41 @@ class DevKeyRefusalIT {
     }
 
     @Test
-    void withTheLoudOverrideItStartsWarnsAndAcceptsDevTokens() throws Exception {
+    void theConsoleTokenLoginIsRefusedOutsideDevAlsoWithAKeyOfItsOwn() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        Path key = dir.resolve("provider-key.pem");
+        Files.writeString(key, "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(generator.generateKeyPair().getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        Path log = dir.resolve("token-login-refused.log");
+        process = start(Map.of("JWT_PUBLIC_KEY_LOCATION", key.toString(), "CONSOLE_TOKEN_LOGIN", "true"), log);
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the app stops by itself").isTrue();
+        String output = Files.readString(log);
+        assertThat(process.exitValue()).as(output).isNotZero();
+        assertThat(output).contains("CONSOLE_TOKEN_LOGIN", "pasted-token login is for dev and test",
+                "EXFLOW_ALLOW_INSECURE_DEV_KEY=true").doesNotContain("committed DEV key");
+    }
+
+    @Test
+    void withTheLoudOverrideItStartsWarnsAcceptsDevTokensAndServesTheTokenLogin() throws Exception {
         Path log = dir.resolve("allowed.log");
         int http = freePort();
         int management = freePort();
-        process = start(Map.of("EXFLOW_ALLOW_INSECURE_DEV_KEY", "true", "HTTP_PORT", String.valueOf(http),
-                "MANAGEMENT_PORT", String.valueOf(management)), log);
+        process = start(Map.of("EXFLOW_ALLOW_INSECURE_DEV_KEY", "true", "CONSOLE_TOKEN_LOGIN", "true",
+                "HTTP_PORT", String.valueOf(http), "MANAGEMENT_PORT", String.valueOf(management)), log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (status("http://127.0.0.1:" + management + "/q/health/started", null) != 200) {
             assertThat(process.isAlive()).as(() -> readQuietly(log)).isTrue();
             assertThat(System.nanoTime()).as("started within 90 s").isLessThan(deadline);
             Thread.sleep(250);
         }
-        assertThat(Files.readString(log)).contains("INSECURE", "EXFLOW_ALLOW_INSECURE_DEV_KEY=true");
+        assertThat(Files.readString(log)).contains("INSECURE: the api accepts tokens signed with the committed dev key",
+                "INSECURE: the console serves its pasted-token login page", "EXFLOW_ALLOW_INSECURE_DEV_KEY=true");
         String token = DevTokens.token("dev-user", List.of(ApiTestSupport.ACME), List.of("operator"));
         assertThat(status("http://127.0.0.1:" + http + "/api/v1/tenants/acme-bank/dead-letters", token)).isEqualTo(200);
         assertThat(status("http://127.0.0.1:" + http + "/api/v1/tenants/acme-bank/dead-letters", null)).isEqualTo(401);
+        assertThat(status("http://127.0.0.1:" + http + "/console/login", null)).isEqualTo(200);
     }
 
     private Process start(Map<String, String> extra, Path log) throws IOException {
@@ -107,6 +130,7 @@ class DevKeyRefusalIT {
         env.put("MANAGEMENT_PORT", String.valueOf(freePort()));
         env.put("LOG_JSON", "false");
         env.remove("EXFLOW_ALLOW_INSECURE_DEV_KEY");
+        env.remove("CONSOLE_TOKEN_LOGIN");
         env.putAll(extra);
         return pb.start();
     }

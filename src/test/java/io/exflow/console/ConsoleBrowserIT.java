@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URL;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -12,8 +11,6 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -31,7 +28,6 @@ import io.exflow.testing.Roles;
 import io.exflow.testing.TestEvents;
 import io.exflow.testing.TestKafka;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -47,38 +43,17 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(ExflowTestResources.class)
 @TestProfile(Roles.AllButFeedback.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ConsoleBrowserIT {
+class ConsoleBrowserIT extends ConsoleBrowserTestBase {
     static final String ACME = "acme-bank";
     static final String MEDI = "medicare-plus";
     static final Duration WAIT = ConsoleBrowser.WAIT;
 
-    static ConsoleBrowser chromium;
-    static WebDriver browser;
     static UUID resolvedId;
 
-    @TestHTTPResource("/")
-    URL root;
     @Inject
     DataSource dataSource;
     @Inject
     ExflowSettings settings;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = ConsoleBrowser.start();
-        browser = chromium.driver;
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
-
-    String url(String path) {
-        return root.toString().replaceAll("/$", "") + path;
-    }
 
     static String token(List<String> tenants, String... roles) {
         return DevTokens.token("op-" + String.join("-", tenants), tenants, List.of(roles));

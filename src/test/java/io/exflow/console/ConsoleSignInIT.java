@@ -3,11 +3,10 @@ package io.exflow.console;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -21,16 +20,17 @@ import io.exflow.testing.ExflowTestResources;
 import io.exflow.testing.KeycloakClient;
 import io.exflow.testing.KeycloakTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
 
 /**
  * Operators sign in to the console at the real Keycloak server ({@link KeycloakTestResource}) with
  * the authorization-code flow, in headless Chromium: the console shows the tenants and roles their
  * realm roles grant (the api's claim mapping), refuses an account without an exflow role, signs out
- * at the provider too, and sends an operator whose provider session has ended to sign in again.
+ * at the provider too, refreshes the session while the provider's lasts, and ends it when the
+ * provider's has ended, sending the operator to sign in again.
  * The api beside it keeps taking the provider's bearer tokens and never the console's session cookie.
  */
 @QuarkusTest
@@ -38,17 +38,17 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTestResource(value = KeycloakTestResource.class, restrictToAnnotatedClass = true)
 @TestProfile(ConsoleSignInIT.ConsoleWithIdentityProvider.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ConsoleSignInIT {
+class ConsoleSignInIT extends ConsoleBrowserTestBase {
     static final String ACME = "acme-bank";
     static final String MEDI = "medicare-plus";
     static final String SESSION_COOKIE = "q_session_console";
-    /** The provider session's lifetime in the expiry test; long enough to sign in on a busy machine. */
+    /**
+     * The realm's token lifespan in the expiry test (Keycloak's ID tokens expire with its access
+     * tokens): short, so the console has to refresh within the test; long enough to sign in on a busy machine.
+     */
+    static final Duration SHORT_TOKEN_LIFESPAN = Duration.ofSeconds(10);
 
-    static ConsoleBrowser chromium;
-    static WebDriver browser;
 
-    @TestHTTPResource("/")
-    URL root;
 
     /** The api role with the console signing in at the provider; realm roles are the grants (as in KeycloakTokensIT). */
     public static final class ConsoleWithIdentityProvider implements QuarkusTestProfile {
@@ -59,23 +59,6 @@ class ConsoleSignInIT {
                     "exflow.console.oidc.enabled", "true",
                     "exflow.console.token-login", "false");
         }
-    }
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = ConsoleBrowser.start();
-        browser = chromium.driver;
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
-
-    String url(String path) {
-        return root.toString().replaceAll("/$", "") + path;
     }
 
     static boolean atProviderSignIn(WebDriver d) {
@@ -164,5 +147,48 @@ class ConsoleSignInIT {
 
         browser.findElement(By.id("sign-out")).click();
         chromium.waitFor(d -> d.getCurrentUrl().endsWith("/console/signed-out"));
+    }
+
+    @Test
+    @Order(4)
+    void aConsoleSessionLastsAsLongAsTheProviderSessionAndNoLonger() throws Exception {
+        KeycloakClient.updateRealm(Map.of("accessTokenLifespan", (int) SHORT_TOKEN_LIFESPAN.toSeconds()));
+        try {
+            String page = url("/console/t/" + ACME + "/dead-letters"); // a page without live regions polling
+            browser.get(page);
+            signInAtProvider(KeycloakTestResource.OPERATOR_USER);
+            chromium.waitFor(d -> d.getCurrentUrl().equals(page));
+            // the ID token was issued before this page was shown, so it has expired by then
+            Instant idTokenExpired = Instant.now().plus(SHORT_TOKEN_LIFESPAN).plusSeconds(1);
+            Map<String, String> signedIn = sessionCookies();
+            assertThat(signedIn).isNotEmpty();
+
+            // The provider's session lasts: the expired ID token is refreshed in place (the page itself
+            // with a new session cookie, no detour through the provider) and the operator stays signed in.
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), idTokenExpired).toMillis()));
+            Response refreshed = given().cookies(signedIn).redirects().follow(false).get("/console/t/{t}/dead-letters", ACME);
+            assertThat(refreshed.statusCode()).isEqualTo(200);
+            assertThat(refreshed.getCookies().keySet()).anyMatch(name -> name.startsWith(SESSION_COOKIE));
+            browser.get(page);
+            assertThat(browser.getCurrentUrl()).isEqualTo(page);
+            assertThat(chromium.text("actor")).isEqualTo(KeycloakTestResource.OPERATOR_USER);
+
+            // The provider's session ends (here: an administrator signs the operator out everywhere).
+            // The console keeps it until the ID token expires; then the refresh is refused, the session
+            // cookie removed and the browser sent to the session-ended page: an open page whose live
+            // region polls gets there by itself, without the operator navigating.
+            KeycloakClient.endSessionsOf(KeycloakTestResource.OPERATOR_USER);
+            browser.get(url("/console/t/" + ACME + "/exceptions"));
+            chromium.waitFor(d -> d.getCurrentUrl().equals(url("/console/session-ended")));
+            assertThat(chromium.text("session-ended")).isEqualTo("Session ended");
+            assertThat(sessionCookies()).isEmpty();
+            // Signing in again takes credentials: the provider's session is over too.
+            browser.findElement(By.id("sign-in-again")).click();
+            signInAtProvider(KeycloakTestResource.OPERATOR_USER);
+            chromium.waitFor(d -> d.getCurrentUrl().endsWith("/console/t/" + ACME + "/overview"));
+            assertThat(chromium.text("actor")).isEqualTo(KeycloakTestResource.OPERATOR_USER);
+        } finally {
+            KeycloakClient.updateRealm(Map.of("accessTokenLifespan", 300));
+        }
     }
 }

@@ -73,6 +73,20 @@ public final class KeycloakClient {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
     }
 
+    /**
+     * Ends every session of a realm user at the provider, as an administrator signing them out
+     * everywhere would (Keycloak's admin API: users/{id}/logout); their refresh tokens are refused from then on.
+     */
+    public static void endSessionsOf(String username) throws IOException, InterruptedException {
+        HttpResponse<String> found = admin("GET", "/admin/realms/exflow/users?exact=true&username="
+                + URLEncoder.encode(username, StandardCharsets.UTF_8), null);
+        assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+        JsonNode users = JSON.readTree(found.body());
+        assertThat(users).as(found.body()).hasSize(1);
+        HttpResponse<String> r = admin("POST", "/admin/realms/exflow/users/" + users.get(0).path("id").asText() + "/logout", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    }
+
     public static JsonNode json(String body) throws IOException {
         return JSON.readTree(body);
     }
