@@ -241,11 +241,13 @@ public final class AutoscalingLoad {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
-                next += period;
+                // A slow answer from the console (a saturated process) delays the next line; no catching up in a rush.
+                next = Math.max(next, System.nanoTime()) + period;
                 long[] now = counters.snapshot();
                 double at = seconds();
                 double dt = Math.max(0.001, at - last);
-                Sample sample = read(at, (now[0] - before[0]) / dt, (now[1] - before[1]) / dt);
+                String during = phase;
+                Sample sample = read(at, during, (now[0] - before[0]) / dt, (now[1] - before[1]) / dt);
                 before = now;
                 last = at;
                 synchronized (samples) {
@@ -258,7 +260,7 @@ public final class AutoscalingLoad {
         }
     }
 
-    private Sample read(double at, double offered, double accepted) throws InterruptedException {
+    private Sample read(double at, String phase, double offered, double accepted) throws InterruptedException {
         Map<String, long[]> groups = new LinkedHashMap<>();
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(figuresUrl())).timeout(Duration.ofSeconds(10))
