@@ -512,18 +512,44 @@ public class ConsoleResource {
     @RolesAllowed({ "operator", "approver" })
     public Response queues(@PathParam("tenant") String tenant, @QueryParam("part") String part) {
         return page(tenant, "queues", () -> {
-            Object lag;
-            String lagProblem = null;
-            try {
-                lag = fleet.kafkaLag();
-            } catch (Exception e) {
-                lag = List.of();
-                lagProblem = "Kafka did not answer: " + e.getMessage();
-            }
-            return (part != null ? queues.getFragment("live") : queues).data("lag", lag).data("lagProblem", lagProblem)
-                    .data("tool", fleet.toolQueues()).data("retries", fleet.retryBacklog())
-                    .data("outboxBacklog", fleet.outboxBacklog());
+            QueueFigures f = queueFigures();
+            return (part != null ? queues.getFragment("live") : queues).data("lag", f.lag()).data("lagProblem", f.lagProblem())
+                    .data("tool", f.tool()).data("retries", f.retries()).data("outboxBacklog", f.outboxBacklog());
         });
+    }
+
+    /**
+     * What the Queues page shows — lag per consumer group with KEDA's replica preview, the tool
+     * queues, the retry and outbox backlogs — read once.
+     */
+    public record QueueFigures(List<FleetView.GroupLag> lag, String lagProblem, FleetView.ToolQueues tool,
+            List<FleetView.RetryBacklog> retries, long outboxBacklog) {
+    }
+
+    /**
+     * The Queues page's figures as JSON, for a terminal beside the page (bin/load prints them
+     * while it drives load): the same reads, so both always agree. Same credentials and tenant
+     * check as the page; fleet figures, no tenant data.
+     */
+    @GET
+    @Path("/t/{tenant}/queues.json")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({ "operator", "approver" })
+    public QueueFigures queuesAsJson(@PathParam("tenant") String tenant) {
+        tenants.requireReadable(caller, tenant);
+        return queueFigures();
+    }
+
+    private QueueFigures queueFigures() {
+        List<FleetView.GroupLag> lag;
+        String lagProblem = null;
+        try {
+            lag = fleet.kafkaLag();
+        } catch (Exception e) {
+            lag = List.of();
+            lagProblem = "Kafka did not answer: " + e.getMessage();
+        }
+        return new QueueFigures(lag, lagProblem, fleet.toolQueues(), fleet.retryBacklog(), fleet.outboxBacklog());
     }
 
     @GET

@@ -4,13 +4,24 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -22,8 +33,10 @@ import org.openqa.selenium.WebElement;
 
 import io.exflow.api.DevTokens;
 import io.exflow.runtime.config.ExflowSettings;
+import io.exflow.runtime.config.WorkerRole;
 import io.exflow.testing.Db;
 import io.exflow.testing.ExflowTestResources;
+import io.exflow.testing.KafkaTestCluster;
 import io.exflow.testing.Roles;
 import io.exflow.testing.TestEvents;
 import io.exflow.testing.TestKafka;
@@ -54,6 +67,10 @@ class ConsoleBrowserIT extends ConsoleBrowserTestBase {
     DataSource dataSource;
     @Inject
     ExflowSettings settings;
+    /** This run's PostgreSQL schema (ExflowTestResources), for a worker process of our own. */
+    @Inject
+    @ConfigProperty(name = "exflow.test.schema")
+    String schema;
 
     static String token(List<String> tenants, String... roles) {
         return DevTokens.token("op-" + String.join("-", tenants), tenants, List.of(roles));
@@ -176,6 +193,7 @@ class ConsoleBrowserIT extends ConsoleBrowserTestBase {
         assertThat(text("confirm-count")).isEqualTo("1");
         browser.findElement(By.id("confirm")).click();
         assertThat(text("result")).isEqualTo("Replayed 1, skipped 0");
+        screenshot("result");
         assertThat(db.rows("SELECT status, status_actor FROM dead_letter WHERE id = ?", first).get(0))
                 .containsEntry("status", "REPLAYED").containsEntry("status_actor", "op-" + ACME + "-" + MEDI);
 
@@ -298,5 +316,77 @@ class ConsoleBrowserIT extends ConsoleBrowserTestBase {
         // Without credentials a page sends the browser to the login page.
         given().redirects().follow(false).get("/console/t/" + ACME + "/overview").then().statusCode(303)
                 .header("Location", org.hamcrest.Matchers.endsWith("/console/login"));
+    }
+
+    @Test
+    @Order(8)
+    void lagOfTheRoleThatIsNotRunningDrainsOnThePageOnceItsWorkerStarts() throws Exception {
+        browser.manage().deleteAllCookies();
+        browser.get(url("/console/login"));
+        screenshot("login");
+        login(token(List.of(ACME), "operator"));
+        // One more closed exception: a record on the feedback group's topic, which nothing consumes yet.
+        submit(ACME, settlement(13_700));
+        browser.get(url("/console/t/" + ACME + "/queues"));
+        ((JavascriptExecutor) browser).executeScript("window.__sameDocument = true;");
+        // ... and KEDA would start feedback for it.
+        waitFor(d -> feedbackLag(d) > 0 && Integer.parseInt(feedbackCell("td.keda b").getText()) >= 1);
+
+        // Now feedback starts: the packaged app as a feedback worker, on this run's Kafka, schema and packs.
+        int http = freePort();
+        int management = freePort();
+        Path log = Files.createDirectories(Path.of("target/console-browser")).resolve("feedback-worker.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", "target/quarkus-app/quarkus-run.jar")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(Map.of("WORKER_TYPE", "feedback", "GROUP_INSTANCE_ID", "console-it-feedback-" + schema,
+                "KAFKA_BOOTSTRAP_SERVERS", KafkaTestCluster.bootstrapServers(),
+                "DB_URL", ExflowTestResources.PG_ADMIN_URL + "?currentSchema=" + schema, "DB_USER", ExflowTestResources.PG_USER,
+                "QUARKUS_FLYWAY_SCHEMAS", schema, "REDIS_KEY_PREFIX", schema + ":", "PACKS_DIR", "src/test/resources/packs-test",
+                "HTTP_PORT", Integer.toString(http), "MANAGEMENT_PORT", Integer.toString(management)));
+        pb.environment().put("LOG_JSON", "false");
+        assertThat(Path.of("target/quarkus-app/quarkus-run.jar")).as("the package phase ran").exists();
+        Process feedback = pb.start();
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/q/health/ready")).build();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                    .failFast("the feedback worker exited, see " + log, () -> !feedback.isAlive())
+                    .ignoreExceptions().until(() -> client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+
+            // The same page, never reloaded, follows the group's committed offsets down to 0 and KEDA back to its minimum.
+            int min = KedaThresholds.fromClasspath().minReplicas(WorkerRole.FEEDBACK);
+            waitFor(d -> feedbackLag(d) == 0 && feedbackCell("td.keda b").getText().equals(Integer.toString(min))
+                    && !feedbackCell("td.parts").getText().contains("no commits yet")
+                    && d.findElements(By.cssSelector("tr[data-group='exflow-feedback'] span.part.lagging")).isEmpty());
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.__sameDocument === true;")).isEqualTo(true);
+            screenshot("queues-drained");
+            // The page's JSON twin (what bin/load prints) says the same.
+            given().auth().oauth2(token(List.of(ACME), "operator")).get("/console/t/{t}/queues.json", ACME).then().statusCode(200)
+                    .body("lag.find { it.group == 'exflow-feedback' }.totalLag", org.hamcrest.Matchers.is(0))
+                    .body("lag.find { it.group == 'exflow-feedback' }.kedaReplicas", org.hamcrest.Matchers.is(min));
+
+            browser.get(url("/console/t/" + ACME + "/workers"));
+            waitFor(d -> d.findElement(By.cssSelector("[data-role='feedback']")).getText().equals("1"));
+        } finally {
+            feedback.destroy(); // SIGTERM: it commits what it holds and leaves the group
+            if (!feedback.waitFor(30, TimeUnit.SECONDS)) {
+                feedback.destroyForcibly();
+            }
+        }
+    }
+
+    static long feedbackLag(WebDriver d) {
+        return Long.parseLong(d.findElement(By.cssSelector("tr[data-group='exflow-feedback'] td.lag")).getText());
+    }
+
+    static WebElement feedbackCell(String selector) {
+        return browser.findElement(By.cssSelector("tr[data-group='exflow-feedback'] " + selector));
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 }
