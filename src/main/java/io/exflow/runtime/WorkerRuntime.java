@@ -115,7 +115,7 @@ public class WorkerRuntime {
                     WorkerLoop loop = new ReliableQueueLoop(subscriber, queues, redis.get(), redisKeys, engine, metrics, mapper,
                             settings.toolVisibilityTimeout());
                     loops.add(loop);
-                    thread(subscriber.consumer() + "-queue-" + i, loop).start();
+                    thread(subscriber.consumerGroup() + "-queue-" + i, loop).start();
                 }
                 source = queues.toString();
             } else {
@@ -124,13 +124,13 @@ public class WorkerRuntime {
                 WorkerLoop loop = new ConsumerLoop(subscriber, topicNames, kafka, engine, metrics, settings.pollTimeout(),
                         settings.groupInstanceId(subscriber.role()));
                 loops.add(loop);
-                thread(subscriber.consumer() + "-consumer", loop).start();
+                thread(subscriber.consumerGroup() + "-consumer", loop).start();
                 source = topicNames.toString();
             }
             RetryPoller poller = new RetryPoller(subscriber, engine, settings.retry().pollInterval());
             pollers.add(poller);
-            thread(subscriber.consumer() + "-retries", poller).start();
-            LOG.infof("%s consuming %s", subscriber.consumer(), source);
+            thread(subscriber.consumerGroup() + "-retries", poller).start();
+            LOG.infof("%s consuming %s", subscriber.consumerGroup(), source);
         }
         started = true;
     }
@@ -144,7 +144,7 @@ public class WorkerRuntime {
         pollers.forEach(RetryPoller::stop);
         for (WorkerLoop loop : loops) {
             if (!loop.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                LOG.warnf("%s did not stop in time; its uncommitted records will be redelivered", loop.subscriber().consumer());
+                LOG.warnf("%s did not stop in time; its uncommitted records will be redelivered", loop.subscriber().consumerGroup());
             }
         }
         pollers.forEach(p -> p.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
@@ -215,7 +215,7 @@ public class WorkerRuntime {
                     try {
                         ranOne = engine.runNextRetry(subscriber);
                     } catch (RuntimeException e) {
-                        LOG.debugf("%s retry poll failed: %s", subscriber.consumer(), FailureClassifier.describe(e));
+                        LOG.debugf("%s retry poll failed: %s", subscriber.consumerGroup(), FailureClassifier.describe(e));
                         ranOne = false;
                     }
                     if (!ranOne) {

@@ -46,7 +46,7 @@ class AllRolesIT {
     void everyRoleRunsAndAnExceptionGoesFromTheApiToItsOutcome() {
         Db db = new Db(dataSource);
         assertThat(settings.roles()).containsExactlyInAnyOrder(WorkerRole.values());
-        assertThat(runtime.loops()).extracting(l -> l.subscriber().consumer()).contains("exflow-intake", "exflow-triage",
+        assertThat(runtime.loops()).extracting(l -> l.subscriber().consumerGroup()).contains("exflow-intake", "exflow-triage",
                 "exflow-policy", "exflow-playbook", "exflow-tool", "exflow-feedback");
 
         UUID auto = submitOk("acme-bank", settlement(12_500));

@@ -203,7 +203,7 @@ class IntakeTriageIT {
         // position is delivered to one consumer at a time; delivering the same position on 100 threads
         // at once would look like a record that keeps ending its process, see CrashLoopIT.)
         Subscriber intake = runtime.loops().stream().map(l -> l.subscriber())
-                .filter(s -> s.consumer().equals("exflow-intake")).findFirst().orElseThrow();
+                .filter(s -> s.consumerGroup().equals("exflow-intake")).findFirst().orElseThrow();
         UUID racedEvent = UUID.randomUUID();
         UUID racedId = UUID.randomUUID();
         ExecutorService pool = Executors.newFixedThreadPool(100);

@@ -43,7 +43,7 @@ public class CrashLoopQuarantine {
     int countBatch(Subscriber subscriber, List<InboundRecord> records) {
         Set<DeliveryCounts.Position> seenBefore;
         try {
-            seenBefore = counts.countBatch(subscriber.consumer(), records);
+            seenBefore = counts.countBatch(subscriber.consumerGroup(), records);
         } catch (RuntimeException e) {
             throw new DeliveryEngine.DeliveryStalled(e);
         }
@@ -56,7 +56,7 @@ public class CrashLoopQuarantine {
      */
     void runOneAtATime(Subscriber subscriber, List<InboundRecord> records, int seenBefore,
             Consumer<List<InboundRecord>> runAlone) {
-        String consumer = subscriber.consumer();
+        String consumer = subscriber.consumerGroup();
         LOG.warnf("%s: %d of %d records were delivered before without reaching an outcome; running them one at a time",
                 consumer, seenBefore, records.size());
         for (InboundRecord record : records) {
@@ -93,7 +93,7 @@ public class CrashLoopQuarantine {
         UnitOfWork work = new UnitOfWork();
         try {
             lane.run(work, () -> {
-                retries.claim(subscriber.consumer(), retryId).ifPresent(due -> failures.quarantine(subscriber,
+                retries.claim(subscriber.consumerGroup(), retryId).ifPresent(due -> failures.quarantine(subscriber,
                         due.record(), checks.tryDecode(due.record()), earlierRuns, work));
                 return null;
             });

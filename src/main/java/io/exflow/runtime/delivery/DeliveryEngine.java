@@ -95,7 +95,7 @@ public class DeliveryEngine {
     }
 
     private void processLane(Subscriber subscriber, List<InboundRecord> records) {
-        var inFlight = metrics.inFlight(subscriber.consumer());
+        var inFlight = metrics.inFlight(subscriber.consumerGroup());
         inFlight.addAndGet(records.size());
         try {
             List<CheckedRecord> checked;
@@ -113,7 +113,7 @@ public class DeliveryEngine {
                     lane.handleAll(subscriber, checked, prepared, work);
                     return null;
                 });
-                metrics.hop(ExflowMetrics.HopStage.LANE_TRANSACTION, subscriber.consumer(), System.nanoTime() - started);
+                metrics.hop(ExflowMetrics.HopStage.LANE_TRANSACTION, subscriber.consumerGroup(), System.nanoTime() - started);
             } catch (RuntimeException laneFailure) {
                 if (FailureClassifier.isConnectivity(laneFailure)) {
                     throw new DeliveryStalled(laneFailure);
@@ -156,7 +156,7 @@ public class DeliveryEngine {
     public boolean runNextRetry(Subscriber subscriber) {
         Optional<RetrySchedule.Lease> lease;
         try {
-            lease = retries.leaseNextDue(subscriber.consumer(), settings.retry().runLease());
+            lease = retries.leaseNextDue(subscriber.consumerGroup(), settings.retry().runLease());
         } catch (RuntimeException e) {
             throw new DeliveryStalled(e);
         }
@@ -172,7 +172,7 @@ public class DeliveryEngine {
         RetrySchedule.Due[] claimed = new RetrySchedule.Due[1];
         try {
             lane.run(work, () -> {
-                Optional<RetrySchedule.Due> due = retries.claim(subscriber.consumer(), lease.get().id());
+                Optional<RetrySchedule.Due> due = retries.claim(subscriber.consumerGroup(), lease.get().id());
                 if (due.isPresent()) {
                     claimed[0] = due.get();
                     List<CheckedRecord> checked = checks.check(subscriber, List.of(due.get().record()));

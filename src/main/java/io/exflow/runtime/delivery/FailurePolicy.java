@@ -52,12 +52,12 @@ public class FailurePolicy {
         }
         Instant next = Instant.now().plus(Backoff.delay(attempts, settings.retry().initialBackoff(), settings.retry().maxBackoff()));
         if (record.retryRowId() == null) {
-            retries.add(subscriber.consumer(), record, identity.eventId(), identity.eventType(), attempts, error, next,
+            retries.add(subscriber.consumerGroup(), record, identity.eventId(), identity.eventType(), attempts, error, next,
                     RetrySchedule.Origin.RETRY, null);
         } else {
             retries.reschedule(record.retryRowId(), attempts, error, next);
         }
-        LOG.infof("retry %d of event %s for %s scheduled at %s: %s", attempts, identity.eventId(), subscriber.consumer(), next, error);
+        LOG.infof("retry %d of event %s for %s scheduled at %s: %s", attempts, identity.eventId(), subscriber.consumerGroup(), next, error);
         work.count(identity.eventType(), Outcome.RETRY_SCHEDULED, Duration.ZERO);
         work.failed.add(new UnitOfWork.Failed(record, event, Outcome.RETRY_SCHEDULED, null, attempts));
     }
@@ -72,14 +72,14 @@ public class FailurePolicy {
     void quarantine(Subscriber subscriber, InboundRecord record, EventEnvelope event, int deliveries, UnitOfWork work) {
         DeadLetters.Identity identity = identityOf(record, event);
         if (event != null) {
-            if (claims.claimAll(subscriber.consumer(), List.of(event.id())).isEmpty()) {
+            if (claims.claimAll(subscriber.consumerGroup(), List.of(event.id())).isEmpty()) {
                 if (record.retryRowId() != null) {
                     retries.remove(record.retryRowId());
                 }
                 work.count(identity.eventType(), Outcome.DUPLICATE, Duration.ZERO);
                 return;
             }
-            claims.release(subscriber.consumer(), event.id());
+            claims.release(subscriber.consumerGroup(), event.id());
         }
         deadLetter(subscriber, record, event, identity, ReasonCode.POISON_CRASH, "delivered " + deliveries
                 + " times without reaching an outcome: the process handling it ended each time", deliveries, work);
@@ -93,7 +93,7 @@ public class FailurePolicy {
 
     private void deadLetter(Subscriber subscriber, InboundRecord record, EventEnvelope event, DeadLetters.Identity identity,
             ReasonCode reason, String error, int attempts, UnitOfWork work) {
-        boolean added = deadLetters.add(subscriber.consumer(), record, identity, reason, error, attempts, work.pending);
+        boolean added = deadLetters.add(subscriber.consumerGroup(), record, identity, reason, error, attempts, work.pending);
         if (record.retryRowId() != null) {
             retries.remove(record.retryRowId());
         }
@@ -105,10 +105,10 @@ public class FailurePolicy {
         work.failed.add(new UnitOfWork.Failed(record, event, Outcome.DEAD_LETTERED, reason.name(), record.priorAttempts() + 1));
         if (reason != ReasonCode.TENANT_REJECTED && identity.exceptionId() != null && identity.tenantId() != null) {
             work.pending.add(new PendingWrites.TimelineEntry(identity.exceptionId(), identity.tenantId(), identity.eventId(),
-                    "exflow.deadletter", subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumer())));
+                    "exflow.deadletter", subscriber.role().id(), Map.of("reason", reason.name(), "consumer", subscriber.consumerGroup())));
         }
         LOG.warnf("dead-lettered record %s/%s/%s for %s: %s %s", record.topic(), record.partition(), record.offset(),
-                subscriber.consumer(), reason, error);
+                subscriber.consumerGroup(), reason, error);
     }
 
     /** Best-effort identity for a dead letter, from the decoded event or whatever headers can be read. */

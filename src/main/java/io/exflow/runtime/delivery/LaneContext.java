@@ -53,7 +53,7 @@ final class LaneContext implements HandlerContext {
 
     @Override
     public String consumer() {
-        return subscriber.consumer();
+        return subscriber.consumerGroup();
     }
 
     @Override

@@ -69,7 +69,7 @@ public class LaneTransaction {
         if (!spans.enabled()) {
             return run(work, body);
         }
-        spans.startTransaction(subscriber.consumer(), checked, work);
+        spans.startTransaction(subscriber.consumerGroup(), checked, work);
         RuntimeException failure = null;
         try (Scope scope = work.span.makeCurrent()) {
             return run(work, body);
@@ -83,7 +83,7 @@ public class LaneTransaction {
 
     /** The records' outcomes, inside the caller's transaction. Handler exceptions propagate. */
     void handleAll(Subscriber subscriber, List<CheckedRecord> checked, OutsideStep.Prepared prepared, UnitOfWork work) {
-        String consumer = subscriber.consumer();
+        String consumer = subscriber.consumerGroup();
         Set<String> waiting = retries.keysWaiting(consumer, checked.stream()
                 .filter(c -> c.accepted() && c.record().retryRowId() == null).map(c -> c.record().key()).distinct().toList());
         Set<UUID> claimed = new HashSet<>(claims.claimAll(consumer, checked.stream()
@@ -125,7 +125,7 @@ public class LaneTransaction {
         MDC.put("exceptionId", event.exceptionId().toString());
         MDC.put("eventId", event.id().toString());
         MDC.put("correlationId", event.correlationId());
-        Span span = spans.enabled() ? spans.startHandler(subscriber.consumer(), event, attempt, work) : null;
+        Span span = spans.enabled() ? spans.startHandler(subscriber.consumerGroup(), event, attempt, work) : null;
         try (Scope scope = span == null ? Scope.noop() : span.makeCurrent()) {
             if (span != null) {
                 MDC.put("traceId", span.getSpanContext().getTraceId());
@@ -153,17 +153,17 @@ public class LaneTransaction {
     /** The transaction committed: count its outcomes and hand its outbox rows to the relay. */
     void committed(Subscriber subscriber, UnitOfWork work) {
         for (UnitOfWork.Counted c : work.outcomes) {
-            metrics.outcome(subscriber.consumer(), c.eventType(), c.outcome());
+            metrics.outcome(subscriber.consumerGroup(), c.eventType(), c.outcome());
             if (c.deadLetterReason() != null) {
-                metrics.deadLettered(subscriber.consumer(), c.deadLetterReason());
+                metrics.deadLettered(subscriber.consumerGroup(), c.deadLetterReason());
             }
             if (c.outcome() == Outcome.PROCESSED) {
-                metrics.processingTime(subscriber.consumer(), c.eventType(), c.took());
+                metrics.processingTime(subscriber.consumerGroup(), c.eventType(), c.took());
             }
         }
         afterCommit.committed(work.written);
         if (!work.failed.isEmpty() && spans.enabled()) {
-            spans.failures(subscriber.consumer(), work.failed);
+            spans.failures(subscriber.consumerGroup(), work.failed);
         }
     }
 }

@@ -57,7 +57,7 @@ public class OutsideStep {
             if (!skipParked) {
                 throw e;
             }
-            LOG.warnf("%s: preparing a batch failed, handling it unprepared: %s", subscriber.consumer(), FailureClassifier.describe(e));
+            LOG.warnf("%s: preparing a batch failed, handling it unprepared: %s", subscriber.consumerGroup(), FailureClassifier.describe(e));
             return Prepared.NONE;
         }
     }
@@ -77,7 +77,7 @@ public class OutsideStep {
         for (Map.Entry<PreparingHandler, List<CheckedRecord>> entry : byHandler.entrySet()) {
             List<CheckedRecord> candidates = entry.getValue();
             if (skipParked) {
-                Set<String> waiting = retries.keysWaiting(subscriber.consumer(), candidates.stream().map(c -> c.record().key()).toList());
+                Set<String> waiting = retries.keysWaiting(subscriber.consumerGroup(), candidates.stream().map(c -> c.record().key()).toList());
                 candidates = candidates.stream().filter(c -> !c.parkedBy(waiting)).toList();
             }
             if (candidates.isEmpty()) {

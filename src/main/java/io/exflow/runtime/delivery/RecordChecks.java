@@ -36,7 +36,7 @@ public class RecordChecks {
             }
             checked.add(c);
         }
-        List<PermanentFailure> tenantProblems = tenantGuard.checkAll(subscriber.consumer(),
+        List<PermanentFailure> tenantProblems = tenantGuard.checkAll(subscriber.consumerGroup(),
                 forGuard.stream().map(i -> checked.get(i).event()).toList());
         for (int i = 0; i < forGuard.size(); i++) {
             if (tenantProblems.get(i) != null) {
@@ -61,7 +61,7 @@ public class RecordChecks {
         EventHandler handler = subscriber.handlers().get(event.type());
         if (handler == null) {
             return new CheckedRecord(record, event, null, new PermanentFailure(ReasonCode.UNSUPPORTED_EVENT_TYPE,
-                    "consumer " + subscriber.consumer() + " does not handle events of type '" + event.type() + "'"));
+                    "consumer " + subscriber.consumerGroup() + " does not handle events of type '" + event.type() + "'"));
         }
         if (event.schemaVersion() > handler.consumes().schemaVersion()) {
             return new CheckedRecord(record, event, handler, new PermanentFailure(ReasonCode.SCHEMA_VERSION_UNSUPPORTED,

@@ -8,8 +8,8 @@ import io.exflow.runtime.config.WorkerRole;
 
 /**
  * One consumer group of the runtime: a role's handlers by event type, its consumer group
- * ({@code consumer}: the Kafka consumer group, also the name its idempotency records, retries and
+ * ({@code consumerGroup}: the Kafka consumer group, also the name its idempotency records, retries and
  * dead letters are kept under), and its lane threads.
  */
-public record Subscriber(WorkerRole role, String consumer, Map<String, EventHandler> handlers, ExecutorService lanes) {
+public record Subscriber(WorkerRole role, String consumerGroup, Map<String, EventHandler> handlers, ExecutorService lanes) {
 }

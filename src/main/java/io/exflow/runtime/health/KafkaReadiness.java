@@ -60,8 +60,8 @@ public class KafkaReadiness implements HealthCheck {
                 .map(ConsumerLoop.class::cast).toList()) {
             boolean healthy = loop.healthy();
             boolean joined = loop.joined();
-            response.withData(loop.subscriber().consumer(), !healthy ? "stalled" : joined ? "polling" : "joining the group");
-            response.withData(loop.subscriber().consumer() + ".partitions", loop.assignedPartitions());
+            response.withData(loop.subscriber().consumerGroup(), !healthy ? "stalled" : joined ? "polling" : "joining the group");
+            response.withData(loop.subscriber().consumerGroup() + ".partitions", loop.assignedPartitions());
             loopsHealthy &= healthy && joined;
         }
         return response.status(loopsHealthy).build();

@@ -50,7 +50,7 @@ public class RedisReadiness implements HealthCheck {
         boolean loopsHealthy = true;
         for (WorkerLoop loop : runtime.loops()) {
             if (loop instanceof ReliableQueueLoop) {
-                response.withData(loop.subscriber().consumer(), loop.healthy() ? "consuming" : "stalled");
+                response.withData(loop.subscriber().consumerGroup(), loop.healthy() ? "consuming" : "stalled");
                 loopsHealthy &= loop.healthy();
             }
         }

@@ -77,10 +77,10 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
 
     @Override
     public void run() {
-        String clientId = subscriber.consumer() + "-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
+        String clientId = subscriber.consumerGroup() + "-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
         KafkaConsumer<String, byte[]> c = null;
         try {
-            c = clients.consumer(subscriber.consumer(), clientId, groupInstanceId);
+            c = clients.consumer(subscriber.consumerGroup(), clientId, groupInstanceId);
             consumer = c;
             KafkaConsumer<String, byte[]> kc = c;
             c.subscribe(topics, new ConsumerRebalanceListener() {
@@ -116,7 +116,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     break;
                 } catch (RuntimeException e) {
                     Duration wait = pause.take();
-                    LOG.warnf("%s: poll failed, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(), e.getMessage());
+                    LOG.warnf("%s: poll failed, retrying in %d ms: %s", subscriber.consumerGroup(), wait.toMillis(), e.getMessage());
                     sleep(wait);
                     continue;
                 }
@@ -128,7 +128,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                 long polledAtMillis = System.currentTimeMillis();
                 for (ConsumerRecord<String, byte[]> r : polled) {
                     batch.add(InboundRecord.of(r));
-                    metrics.hop(ExflowMetrics.HopStage.DELIVERY_WAIT, subscriber.consumer(),
+                    metrics.hop(ExflowMetrics.HopStage.DELIVERY_WAIT, subscriber.consumerGroup(),
                             Math.max(0, polledAtMillis - r.timestamp()) * 1_000_000L);
                 }
                 try {
@@ -140,7 +140,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     c.commitAsync(next, (offsets, e) -> {
                         if (e != null) {
                             LOG.debugf("%s: offset commit failed (the records will be recognised as duplicates): %s",
-                                    subscriber.consumer(), e.getMessage());
+                                    subscriber.consumerGroup(), e.getMessage());
                         }
                     });
                     stalled = false;
@@ -150,7 +150,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
                     // what did commit is recognised then as duplicates.
                     stalled = true;
                     Duration wait = pause.take();
-                    LOG.warnf("%s: batch of %d not committed, redelivering after %d ms: %s", subscriber.consumer(),
+                    LOG.warnf("%s: batch of %d not committed, redelivering after %d ms: %s", subscriber.consumerGroup(),
                             batch.size(), wait.toMillis(), FailureClassifier.describe(e));
                     seekBack(c, polled);
                     sleep(wait);
@@ -161,7 +161,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
             commitProcessed(c, List.copyOf(processed.keySet()));
         } catch (RuntimeException e) {
             if (running) {
-                LOG.errorf(e, "%s: consumer loop failed", subscriber.consumer());
+                LOG.errorf(e, "%s: consumer loop failed", subscriber.consumerGroup());
             }
         } finally {
             joined = false;
@@ -236,7 +236,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
             c.commitSync(offsets, Duration.ofSeconds(5)); // a stop() woke the consumer: still commit before leaving
         } catch (RuntimeException e) {
             LOG.infof("%s: could not commit offsets on hand-over (redelivered records will be duplicates): %s",
-                    subscriber.consumer(), e.getMessage());
+                    subscriber.consumerGroup(), e.getMessage());
         }
     }
 
@@ -260,13 +260,13 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
             }
             if (!starting.isEmpty()) {
                 c.commitSync(starting, Duration.ofSeconds(5));
-                LOG.debugf("%s: committed starting offsets %s", subscriber.consumer(), starting);
+                LOG.debugf("%s: committed starting offsets %s", subscriber.consumerGroup(), starting);
             }
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.infof("%s: could not commit starting offsets (they are committed with the first batch): %s",
-                    subscriber.consumer(), e.getMessage());
+                    subscriber.consumerGroup(), e.getMessage());
         }
     }
 
@@ -279,7 +279,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
             }
             c.close(options);
         } catch (RuntimeException e) {
-            LOG.debugf("%s: consumer close: %s", subscriber.consumer(), e.getMessage());
+            LOG.debugf("%s: consumer close: %s", subscriber.consumerGroup(), e.getMessage());
         }
     }
 
@@ -313,7 +313,7 @@ public final class ConsumerLoop implements io.exflow.runtime.WorkerLoop {
         for (TopicPartition tp : c.assignment()) {
             c.currentLag(tp).ifPresent(lag -> lagByTopic.merge(tp.topic(), lag, Long::sum));
         }
-        lagByTopic.forEach((topic, lag) -> metrics.gauge("exflow.kafka.consumer.lag", "worker", subscriber.consumer(),
+        lagByTopic.forEach((topic, lag) -> metrics.gauge("exflow.kafka.consumer.lag", "worker", subscriber.consumerGroup(),
                 "topic", topic).set(lag));
     }
 

@@ -96,7 +96,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
         long beat = Math.max(1, visibilityTimeout.toMillis() / 3);
         // The heartbeat has its own timer so a long batch on this thread does not look like a dead worker.
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, subscriber.consumer() + "-heartbeat");
+            Thread t = new Thread(r, subscriber.consumerGroup() + "-heartbeat");
             t.setDaemon(true);
             return t;
         });
@@ -115,7 +115,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
                 } catch (RuntimeException e) {
                     stalled = true;
                     Duration wait = pause.take();
-                    LOG.warnf("%s: queue loop error, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(),
+                    LOG.warnf("%s: queue loop error, retrying in %d ms: %s", subscriber.consumerGroup(), wait.toMillis(),
                             FailureClassifier.describe(e));
                     sleep(wait);
                 }
@@ -124,7 +124,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
             returnInFlight(lists);
             redis.key().del(heartbeatKey(workerId));
         } catch (RuntimeException e) {
-            LOG.warnf("%s: could not return in-flight jobs on stop (the reaper will): %s", subscriber.consumer(), e.getMessage());
+            LOG.warnf("%s: could not return in-flight jobs on stop (the reaper will): %s", subscriber.consumerGroup(), e.getMessage());
         } finally {
             heartbeat.shutdownNow();
             stopped.countDown();
@@ -212,7 +212,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
                     return; // left in the processing list; returned to the queue on the way out
                 }
                 Duration wait = pause.take();
-                LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumer(), wait.toMillis(),
+                LOG.warnf("%s: job not settled, retrying in %d ms: %s", subscriber.consumerGroup(), wait.toMillis(),
                         FailureClassifier.describe(e));
                 sleep(wait);
             }
@@ -254,7 +254,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
                             returned++;
                         }
                         if (returned > 0) {
-                            LOG.warnf("%s: returned %d job(s) of dead worker %s to %s", subscriber.consumer(), returned, owner, queue);
+                            LOG.warnf("%s: returned %d job(s) of dead worker %s to %s", subscriber.consumerGroup(), returned, owner, queue);
                         }
                     }
                 }
@@ -279,7 +279,7 @@ public final class ReliableQueueLoop implements WorkerLoop {
     }
 
     private String heartbeatKey(String worker) {
-        return keys.key("exflow:workers:" + subscriber.consumer() + ":" + worker);
+        return keys.key("exflow:workers:" + subscriber.consumerGroup() + ":" + worker);
     }
 
     @Override
