@@ -34,15 +34,20 @@ public class DeliveryCounts {
      * Counts one more delivery of every record (set-wise, positions in sorted order so two
      * replicas briefly sharing a partition lock rows in the same order) and forgets the counts
      * of records below each partition's first offset here: those were settled, or the consumer
-     * would not have moved past them.
+     * would not have moved past them. Forgetting is housekeeping, so it skips rows another
+     * transaction holds (a replica still sharing the partition during a rebalance) rather than
+     * wait for them: a later batch forgets them.
      */
     private static final String COUNT_BATCH = """
             WITH delivered AS (
                 SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) AS d (topic, kafka_partition, kafka_offset)
             ), settled AS (
-                DELETE FROM delivery_count c
-                USING (SELECT topic, kafka_partition, min(kafka_offset) AS first FROM delivered GROUP BY 1, 2) f
-                WHERE c.consumer = ? AND c.topic = f.topic AND c.kafka_partition = f.kafka_partition AND c.kafka_offset < f.first
+                DELETE FROM delivery_count WHERE ctid IN (
+                    SELECT c.ctid FROM delivery_count c
+                    JOIN (SELECT topic, kafka_partition, min(kafka_offset) AS first FROM delivered GROUP BY 1, 2) f
+                      ON c.topic = f.topic AND c.kafka_partition = f.kafka_partition AND c.kafka_offset < f.first
+                    WHERE c.consumer = ?
+                    FOR UPDATE OF c SKIP LOCKED)
             ), counted AS (
                 INSERT INTO delivery_count (consumer, topic, kafka_partition, kafka_offset)
                 SELECT ?, topic, kafka_partition, kafka_offset FROM delivered ORDER BY topic, kafka_partition, kafka_offset
