@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

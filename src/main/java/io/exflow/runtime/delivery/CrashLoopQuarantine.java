@@ -90,30 +90,12 @@ public class CrashLoopQuarantine {
 
     /** Dead-letters a crash-looping retry POISON_CRASH without running it, unless another run holds it. */
     void quarantineRetry(Subscriber subscriber, long retryId, int earlierRuns) {
-        UnitOfWork work = new UnitOfWork();
-        try {
-            lane.run(work, () -> {
-                retries.claim(subscriber.consumerGroup(), retryId).ifPresent(due -> failures.quarantine(subscriber,
-                        due.record(), checks.tryDecode(due.record()), earlierRuns, work));
-                return null;
-            });
-        } catch (RuntimeException e) {
-            throw new DeliveryEngine.DeliveryStalled(e);
-        }
-        lane.committed(subscriber, work);
+        lane.recordOutcome(subscriber, work -> retries.claim(subscriber.consumerGroup(), retryId).ifPresent(due ->
+                failures.quarantine(subscriber, due.record(), checks.tryDecode(due.record()), earlierRuns, work)));
     }
 
     /** Dead-letters a crash-looping record POISON_CRASH without running it (a duplicate if it had its effect before). */
     private void quarantine(Subscriber subscriber, InboundRecord record, int deliveries) {
-        UnitOfWork work = new UnitOfWork();
-        try {
-            lane.run(work, () -> {
-                failures.quarantine(subscriber, record, checks.tryDecode(record), deliveries, work);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            throw new DeliveryEngine.DeliveryStalled(e);
-        }
-        lane.committed(subscriber, work);
+        lane.recordOutcome(subscriber, work -> failures.quarantine(subscriber, record, checks.tryDecode(record), deliveries, work));
     }
 }

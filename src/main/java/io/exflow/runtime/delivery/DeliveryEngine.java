@@ -198,15 +198,6 @@ public class DeliveryEngine {
         if (failure instanceof DeliveryStalled || FailureClassifier.isConnectivity(failure)) {
             throw failure instanceof DeliveryStalled stalled ? stalled : new DeliveryStalled(failure);
         }
-        UnitOfWork work = new UnitOfWork();
-        try {
-            lane.run(work, () -> {
-                failures.recordFailure(subscriber, record, checks.tryDecode(record), failure, work);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            throw new DeliveryStalled(e);
-        }
-        lane.committed(subscriber, work);
+        lane.recordOutcome(subscriber, work -> failures.recordFailure(subscriber, record, checks.tryDecode(record), failure, work));
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 import org.jboss.logging.MDC;
 
@@ -62,6 +63,25 @@ public class LaneTransaction {
             work.written.addAll(work.pending.flush(outbox, timeline));
             return result;
         });
+    }
+
+    /**
+     * Records an outcome decided outside a lane — a failure, a quarantine — in a transaction of its
+     * own, then counts it and hands its rows to the relay.
+     *
+     * @throws DeliveryEngine.DeliveryStalled if it could not be made durable: the record must be delivered again
+     */
+    void recordOutcome(Subscriber subscriber, Consumer<UnitOfWork> body) {
+        UnitOfWork work = new UnitOfWork();
+        try {
+            run(work, () -> {
+                body.accept(work);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            throw new DeliveryEngine.DeliveryStalled(e);
+        }
+        committed(subscriber, work);
     }
 
     /** {@link #run} for a lane's records, inside the lane transaction's span when tracing is on. */
