@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import io.exflow.runtime.WorkerRuntime;
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.delivery.DeliveryEngine;
+import io.exflow.runtime.delivery.IdempotencyClaims;
 import io.exflow.runtime.delivery.AfterCommit;
 import io.exflow.runtime.delivery.Outbox;
 import io.exflow.runtime.delivery.OutboxRelay;
@@ -409,6 +411,48 @@ class IntakeTriageIT {
     private void release(Connection lock) throws Exception {
         lock.commit();
         lock.close();
+    }
+
+    @Test
+    void aRecordBehindAWaitingRetryOfItsKeyIsParkedAndRunsAfterIt() throws Exception {
+        UUID first = UUID.randomUUID();
+        UUID firstException = UUID.randomUUID();
+        String key = "acme-bank:" + firstException;
+        UUID second = UUID.randomUUID();
+        UUID secondException = UUID.randomUUID();
+        // The first event's claim is held by an open transaction: its handling hits the lock timeout
+        // and waits for a retry, while the second event's checks and claim touch nothing it holds.
+        Connection lock = dataSource.getConnection();
+        lock.setAutoCommit(false);
+        try (PreparedStatement claim = lock.prepareStatement(
+                "INSERT INTO processed_event (consumer, event_id, processed_at) VALUES ('exflow-intake', ?, ?)")) {
+            claim.setObject(1, first);
+            claim.setTimestamp(2, java.sql.Timestamp.from(IdempotencyClaims.claimTime(Instant.now())));
+            claim.executeUpdate();
+        }
+        try {
+            ingest(first, "acme-bank", firstException, settlement(1_150, ""));
+            await().atMost(Duration.ofSeconds(20)).until(() -> db.count(
+                    "SELECT count(*) FROM retry_schedule WHERE event_id = ? AND origin = 'RETRY'", first) == 1);
+            // Another exception's event on the same key: it must not overtake the first one.
+            TestKafka.send(settings.topics().ingested(), key, TestEvents.headers(second, INGESTED, "acme-bank", secondException),
+                    TestEvents.json(settlement(1_160, "")));
+            await().atMost(Duration.ofSeconds(20)).until(() -> db.count(
+                    "SELECT count(*) FROM retry_schedule WHERE event_id = ? AND origin = 'PARKED'", second) == 1);
+            assertThat(db.count("SELECT count(*) FROM processed_event WHERE consumer = 'exflow-intake' AND event_id = ?", second))
+                    .isZero();
+        } finally {
+            lock.rollback();
+            lock.close();
+        }
+        awaitState(firstException, "TRIAGED");
+        awaitState(secondException, "TRIAGED");
+        List<Map<String, Object>> normalized = db.rows("SELECT exception_id FROM exception_timeline "
+                + "WHERE event_type = 'exflow.exception.normalized' AND exception_id IN (?, ?) ORDER BY id", firstException,
+                secondException);
+        assertThat(normalized).extracting(r -> r.get("exception_id")).containsExactly(firstException, secondException);
+        assertThat(db.count("SELECT count(*) FROM retry_schedule WHERE event_id IN (?, ?)", first, second)).isZero();
+        assertThat(db.count("SELECT count(*) FROM dead_letter WHERE event_id IN (?, ?)", first, second)).isZero();
     }
 
     @Test

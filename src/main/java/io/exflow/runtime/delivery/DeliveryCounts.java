@@ -17,9 +17,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * handling ends the process is recognised by the next process — this replica after a restart,
  * or any other — and quarantined instead of ending it again. Each statement is its own short
  * transaction, committed before the records run: a transaction that dies with the process would
- * forget the count. A polled batch costs one statement, whatever its size, and its commit does not
- * wait for the WAL flush: a count must outlive the worker process, not PostgreSQL itself (a count
- * lost with PostgreSQL costs one more delivery before the quarantine).
+ * forget the count. A polled batch costs one statement and one round trip, whatever its size: the
+ * statement commits on its own (auto-commit) and turns {@code synchronous_commit} off for itself
+ * ({@code set_config(…, true)}; PostgreSQL applies the value in effect when a transaction commits),
+ * so its commit does not wait for the WAL flush. A count must outlive the worker process, not
+ * PostgreSQL itself (a count lost with PostgreSQL costs one more delivery before the quarantine).
  */
 @ApplicationScoped
 public class DeliveryCounts {
@@ -40,7 +42,8 @@ public class DeliveryCounts {
      */
     private static final String COUNT_BATCH = """
             WITH delivered AS (
-                SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) AS d (topic, kafka_partition, kafka_offset)
+                SELECT d.* FROM unnest(?::text[], ?::int[], ?::bigint[]) AS d (topic, kafka_partition, kafka_offset),
+                    set_config('synchronous_commit', 'off', true) AS without_flush_wait
             ), settled AS (
                 DELETE FROM delivery_count WHERE ctid IN (
                     SELECT c.ctid FROM delivery_count c
@@ -83,7 +86,7 @@ public class DeliveryCounts {
         }
         positions.sort(Comparator.comparing(Position::topic).thenComparingInt(Position::partition)
                 .thenComparingLong(Position::offset));
-        return Jdbc.committedWithoutFlushWait(dataSource, c -> {
+        return Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement(COUNT_BATCH)) {
                 ps.setArray(1, c.createArrayOf("text", positions.stream().map(Position::topic).toArray()));
                 ps.setArray(2, c.createArrayOf("integer", positions.stream().map(Position::partition).toArray()));
@@ -107,10 +110,11 @@ public class DeliveryCounts {
      * @return how many times it has now been run alone, this run included
      */
     public int countSoloRun(String consumer, InboundRecord r) {
-        return Jdbc.committedWithoutFlushWait(dataSource, c -> {
+        return Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO delivery_count AS d (consumer, topic, kafka_partition, "
                     + "kafka_offset, solo_runs) VALUES (?, ?, ?, ?, 1) ON CONFLICT (consumer, topic, kafka_partition, kafka_offset) "
-                    + "DO UPDATE SET solo_runs = d.solo_runs + 1, last_at = now() RETURNING solo_runs")) {
+                    + "DO UPDATE SET solo_runs = d.solo_runs + 1, last_at = now() "
+                    + "RETURNING solo_runs, set_config('synchronous_commit', 'off', true)")) {
                 ps.setString(1, consumer);
                 ps.setString(2, r.topic());
                 ps.setInt(3, r.partition());

@@ -9,7 +9,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -48,37 +52,80 @@ public class IdempotencyClaims {
         return now.isBefore(midnight.plus(BOUNDARY_OVERLAP)) ? midnight.minus(1, ChronoUnit.MICROS) : now;
     }
 
+    /**
+     * An event to claim. {@code parkableKey}: its record's key, when the record must wait behind a
+     * retry of that key (records from Kafka); null when it never waits (a record from the retry table).
+     */
+    public record Candidate(UUID eventId, String parkableKey) {
+    }
+
+    /** What a lane's claim found: keys with a retry waiting (their records are parked, not claimed), and the ids claimed now. */
+    public record LaneClaims(Set<String> keysWaiting, Set<UUID> claimed) {
+    }
+
+    /**
+     * Claims the events except those parked behind a waiting retry of their key, and says which
+     * keys wait: one statement, so a lane's parking check and claims cost one round trip. Ids are
+     * inserted in sorted order so two replicas claiming overlapping sets lock the same rows in the
+     * same order (no deadlock); a claimed id not returned was claimed before (a duplicate).
+     */
+    private static final String CLAIM_UNLESS_PARKED = """
+            WITH waiting AS (
+                SELECT DISTINCT record_key FROM retry_schedule WHERE consumer = ? AND record_key = ANY (?::text[])
+            ), claimed AS (
+                INSERT INTO processed_event (consumer, event_id, processed_at)
+                SELECT ?, t.id, ? FROM unnest(?::uuid[], ?::text[]) WITH ORDINALITY AS t (id, parkable_key, n)
+                WHERE NOT EXISTS (SELECT 1 FROM waiting w WHERE w.record_key = t.parkable_key)
+                  AND NOT EXISTS (SELECT 1 FROM processed_event p WHERE p.consumer = ? AND p.event_id = t.id)
+                ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id
+            )
+            SELECT record_key, NULL::uuid FROM waiting
+            UNION ALL
+            SELECT NULL, event_id FROM claimed
+            """;
+
+    public LaneClaims claimUnlessParked(String consumer, List<Candidate> candidates) {
+        return claimUnlessParked(consumer, candidates, clock.instant());
+    }
+
+    /** Claims these events (none is parked). @return the ids claimed now; the others were claimed before */
     public Set<UUID> claimAll(String consumer, Collection<UUID> eventIds) {
         return claimAll(consumer, eventIds, clock.instant());
     }
 
-    /**
-     * Claims a lane's events with one statement. Ids are inserted in sorted order so two
-     * replicas claiming overlapping sets lock the same rows in the same order (no deadlock).
-     *
-     * @return the ids claimed now; the others were claimed before (duplicates)
-     */
     public Set<UUID> claimAll(String consumer, Collection<UUID> eventIds, Instant now) {
-        if (eventIds.isEmpty()) {
-            return Set.of();
+        return claimUnlessParked(consumer, eventIds.stream().map(id -> new Candidate(id, null)).toList(), now).claimed();
+    }
+
+    LaneClaims claimUnlessParked(String consumer, List<Candidate> candidates, Instant now) {
+        if (candidates.isEmpty()) {
+            return new LaneClaims(Set.of(), Set.of());
         }
-        UUID[] sorted = eventIds.stream().distinct().sorted().toArray(UUID[]::new);
+        Map<UUID, String> byId = new TreeMap<>(); // sorted ids; a repeated id keeps its first record's key
+        candidates.forEach(c -> byId.putIfAbsent(c.eventId(), c.parkableKey()));
+        Object[] keys = byId.values().stream().filter(Objects::nonNull).distinct().toArray();
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO processed_event (consumer, event_id, processed_at) "
-                    + "SELECT ?, t.id, ? FROM unnest(?::uuid[]) WITH ORDINALITY AS t (id, n) "
-                    + "WHERE NOT EXISTS (SELECT 1 FROM processed_event p WHERE p.consumer = ? AND p.event_id = t.id) "
-                    + "ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id")) {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM_UNLESS_PARKED)) {
                 ps.setString(1, consumer);
-                ps.setTimestamp(2, Timestamp.from(claimTime(now)));
-                ps.setArray(3, c.createArrayOf("uuid", sorted));
-                ps.setString(4, consumer);
+                ps.setArray(2, c.createArrayOf("text", keys));
+                ps.setString(3, consumer);
+                ps.setTimestamp(4, Timestamp.from(claimTime(now)));
+                ps.setArray(5, c.createArrayOf("uuid", byId.keySet().toArray()));
+                ps.setArray(6, c.createArrayOf("text", byId.values().toArray()));
+                ps.setString(7, consumer);
+                Set<String> waiting = new HashSet<>();
                 Set<UUID> claimed = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        claimed.add(rs.getObject(1, UUID.class));
+                        UUID id = rs.getObject(2, UUID.class);
+                        if (id == null) {
+                            waiting.add(rs.getString(1));
+                        } else {
+                            claimed.add(id);
+                        }
                     }
                 }
-                return claimed;
+                return new LaneClaims(waiting, claimed);
             }
         });
     }

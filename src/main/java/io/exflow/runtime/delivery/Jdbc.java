@@ -22,32 +22,6 @@ public interface Jdbc<T> {
     }
 
     /**
-     * Runs {@code work} in a short transaction of its own whose commit does not wait for the WAL
-     * flush ({@code synchronous_commit = off}): committed in PostgreSQL, it survives this process
-     * ending at any moment after; only a crash of PostgreSQL itself within a few hundred
-     * milliseconds could lose it. For bookkeeping whose loss costs little (a delivery count), on a
-     * path where one more flush wait per batch would be paid by every hop. Outside any JTA transaction.
-     */
-    static <T> T committedWithoutFlushWait(DataSource dataSource, Jdbc<T> work) {
-        return with(dataSource, c -> {
-            c.setAutoCommit(false);
-            try {
-                try (java.sql.Statement s = c.createStatement()) {
-                    s.execute("SET LOCAL synchronous_commit TO OFF");
-                }
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        });
-    }
-
-    /**
      * Runs one INSERT, UPDATE or DELETE with these parameters (in order; an {@link java.time.Instant}
      * is bound as a timestamp) and returns the rows it changed.
      */

@@ -26,9 +26,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The transaction scope of a lane: inside one PostgreSQL transaction, rejected records are
- * dead-lettered, records behind a pending retry of their key are parked, the rest are claimed
- * with one statement, their handlers load what they need with one statement each, and run; the
- * outbox and timeline rows are written in one batch per table just before commit. After commit
+ * dead-lettered, and one statement parks the records behind a pending retry of their key and
+ * claims the rest; their handlers load what they need with one statement each, and run; the
+ * outbox and timeline rows are written with one statement just before commit. After commit
  * the outcomes are counted and the outbox rows handed to the relay.
  */
 @ApplicationScoped
@@ -104,10 +104,11 @@ public class LaneTransaction {
     /** The records' outcomes, inside the caller's transaction. Handler exceptions propagate. */
     void handleAll(Subscriber subscriber, List<CheckedRecord> checked, OutsideStep.Prepared prepared, UnitOfWork work) {
         String consumer = subscriber.consumerGroup();
-        Set<String> waiting = retries.keysWaiting(consumer, checked.stream()
-                .filter(c -> c.accepted() && c.record().retryRowId() == null).map(c -> c.record().key()).distinct().toList());
-        Set<UUID> claimed = new HashSet<>(claims.claimAll(consumer, checked.stream()
-                .filter(c -> c.accepted() && !c.parkedBy(waiting)).map(c -> c.event().id()).toList()));
+        IdempotencyClaims.LaneClaims laneClaims = claims.claimUnlessParked(consumer, checked.stream().filter(CheckedRecord::accepted)
+                .map(c -> new IdempotencyClaims.Candidate(c.event().id(), c.record().retryRowId() == null ? c.record().key() : null))
+                .toList());
+        Set<String> waiting = laneClaims.keysWaiting();
+        Set<UUID> claimed = new HashSet<>(laneClaims.claimed());
         preload(checked, claimed);
         for (CheckedRecord c : checked) {
             EventEnvelope event = c.event();

@@ -22,10 +22,12 @@ public class Outbox {
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
+    private final Timeline timeline;
 
-    public Outbox(DataSource dataSource, ObjectMapper mapper) {
+    public Outbox(DataSource dataSource, ObjectMapper mapper, Timeline timeline) {
         this.dataSource = dataSource;
         this.mapper = mapper;
+        this.timeline = timeline;
     }
 
     /**
@@ -40,8 +42,18 @@ public class Outbox {
      * is one statement and one round trip; returns them with their ids, in the same order.
      */
     public List<Stored> appendAll(List<PendingWrites.OutboxRow> rows) {
+        return appendAll(rows, List.of());
+    }
+
+    /**
+     * {@link #appendAll(List)}, writing these timeline entries in the same statement (a
+     * data-modifying {@code WITH}): a lane's outbox rows and timeline entries cost one round trip.
+     */
+    public List<Stored> appendAll(List<PendingWrites.OutboxRow> rows, List<PendingWrites.TimelineEntry> entries) {
+        String sql = entries.isEmpty() ? INSERT : "WITH timeline AS (" + Timeline.INSERT + ") " + INSERT;
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int first = entries.isEmpty() ? 1 : timeline.bind(c, ps, 1, entries);
                 int n = rows.size();
                 String[] topics = new String[n];
                 String[] keys = new String[n];
@@ -54,10 +66,10 @@ public class Outbox {
                     headers[i] = json(row.headers());
                     payloads[i] = row.payload();
                 }
-                ps.setArray(1, c.createArrayOf("text", topics));
-                ps.setArray(2, c.createArrayOf("text", keys));
-                ps.setArray(3, c.createArrayOf("text", headers));
-                ps.setArray(4, c.createArrayOf("bytea", payloads));
+                ps.setArray(first, c.createArrayOf("text", topics));
+                ps.setArray(first + 1, c.createArrayOf("text", keys));
+                ps.setArray(first + 2, c.createArrayOf("text", headers));
+                ps.setArray(first + 3, c.createArrayOf("bytea", payloads));
                 List<Long> ids = new ArrayList<>(n);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
