@@ -45,7 +45,7 @@ final class Profile {
     }
 
     static void start(long pid, String name) throws Exception {
-        jcmd(pid, "JFR.start", "name=" + name, "settings=profile");
+        jcmd(pid, "JFR.start", "name=" + name, "settings=" + System.getenv().getOrDefault("BENCH_JFC", "profile"));
     }
 
     static Profile stop(long pid, String name, Path file) throws Exception {
