@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
-import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -18,47 +17,55 @@ import jakarta.persistence.PreUpdate;
 import jakarta.persistence.Table;
 
 /** The system-of-record row of one business exception. Holds redacted data only. */
+/*
+ * What intake writes once is not updatable, so an UPDATE carries only the columns the stages
+ * change (never the JSON ones) and is the same statement for every record: Hibernate batches a
+ * lane's updates into one round trip. (@DynamicUpdate sent fewer columns but one statement per
+ * record, unbatched: 44 round trips at commit for a lane of 44 at saturation.)
+ */
 @Entity
-@DynamicUpdate // each stage changes a few columns: don't resend (and re-parse) the JSON ones
 @Table(name = "exception_record")
 public class ExceptionRecord extends PanacheEntityBase {
     @Id
     public UUID id;
 
-    @Column(name = "tenant_id", nullable = false)
+    @Column(name = "tenant_id", nullable = false, updatable = false)
     public String tenantId;
 
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public ExceptionState state;
 
-    @Column(name = "exception_type", nullable = false)
+    @Column(name = "exception_type", nullable = false, updatable = false)
     public String exceptionType;
 
-    @Column(name = "source_system")
+    @Column(name = "source_system", updatable = false)
     public String sourceSystem;
 
-    @Column(name = "entity_id")
+    @Column(name = "entity_id", updatable = false)
     public String entityId;
 
+    @Column(updatable = false)
     public BigDecimal amount;
+    @Column(updatable = false)
     public String currency;
+    @Column(updatable = false)
     public String summary;
 
-    @Column(name = "occurred_at")
+    @Column(name = "occurred_at", updatable = false)
     public Instant occurredAt;
 
-    @Column(name = "ingested_at", nullable = false)
+    @Column(name = "ingested_at", nullable = false, updatable = false)
     public Instant ingestedAt;
 
     /** Normalized, redacted payload as JSON text. */
     @JdbcTypeCode(SqlTypes.JSON)
-    @Column(nullable = false)
+    @Column(nullable = false, updatable = false)
     public String payload;
 
     /** Where PII was found and of what kind (never the values), as JSON text. */
     @JdbcTypeCode(SqlTypes.JSON)
-    @Column(nullable = false)
+    @Column(nullable = false, updatable = false)
     public String redactions;
 
     public String severity;

@@ -3,7 +3,6 @@ package io.exflow.worker.playbook;
 import java.time.Instant;
 import java.util.UUID;
 
-import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -15,8 +14,8 @@ import jakarta.persistence.PreUpdate;
 import jakarta.persistence.Table;
 
 /** Where one exception's playbook is: step, attempt, the job in flight, and tools used so far. */
+/* Not @DynamicUpdate: one UPDATE statement for every run, so a lane's updates are batched (see ExceptionRecord). */
 @Entity
-@DynamicUpdate // each stage changes a few columns: don't resend (and re-parse) the JSON ones
 @Table(name = "playbook_run")
 public class PlaybookRun extends PanacheEntityBase {
     public enum Status {
@@ -27,7 +26,7 @@ public class PlaybookRun extends PanacheEntityBase {
     @Column(name = "exception_id")
     public UUID exceptionId;
 
-    @Column(name = "tenant_id", nullable = false)
+    @Column(name = "tenant_id", nullable = false, updatable = false)
     public String tenantId;
 
     @Column(name = "playbook_id", nullable = false)
