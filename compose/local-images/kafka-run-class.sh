@@ -7,6 +7,7 @@ case "$(basename "$0")" in
   kafka-broker-api-versions.sh) main=org.apache.kafka.tools.BrokerApiVersionsCommand ;;
   kafka-consumer-groups.sh) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
   kafka-console-consumer.sh) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+  kafka-get-offsets.sh) main=org.apache.kafka.tools.GetOffsetShell ;;
   *) echo "unknown Kafka tool $(basename "$0")" >&2; exit 2 ;;
 esac
 exec java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
