@@ -39,7 +39,7 @@ public class DecisionHandler implements PlaybookEventHandler {
             context.note("exflow.playbook.ignored", Map.of("reason", "exception already " + record.state));
             return;
         }
-        PlaybookRun run = PlaybookRun.findById(record.id);
+        PlaybookRun run = PlaybookRun.ofException(record.id);
         switch (decided.decision()) {
             case NEEDS_APPROVAL -> record.state = ExceptionState.AWAITING_APPROVAL;
             case REJECTED -> {

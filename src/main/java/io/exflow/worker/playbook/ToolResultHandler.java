@@ -35,7 +35,7 @@ public class ToolResultHandler implements PlaybookEventHandler {
             throw new PermanentFailure(ReasonCode.VALIDATION_FAILED, "tool result without a job id");
         }
         ExceptionRecord record = ExceptionRecord.lockForUpdate(event.exceptionId());
-        PlaybookRun run = PlaybookRun.findById(event.exceptionId());
+        PlaybookRun run = PlaybookRun.ofException(record.id);
         if (run == null || record.state.closed() || !UUID.fromString(result.jobId()).equals(run.currentJobId)) {
             context.note("exflow.playbook.stale-tool-result", Map.of("jobId", result.jobId()));
             return;
