@@ -14,6 +14,9 @@ import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.exflow.runtime.config.ExflowSettings;
 import io.exflow.runtime.event.EventEnvelope;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,12 +31,22 @@ public class TenantGuard {
     /** Security events go to their own category so they can be routed and alerted on. */
     private static final Logger SECURITY = Logger.getLogger("exflow.security");
 
+    private static final int OWNERS_CACHED = 16_384;
+
     private record CachedStatus(Optional<String> status, long expiresAtNanos) {
     }
 
     private final DataSource dataSource;
     private final ExflowSettings settings;
     private final Map<String, CachedStatus> statusCache = new ConcurrentHashMap<>();
+    /**
+     * Owners of exceptions looked up here. An exception's owner never changes (intake writes
+     * {@code tenant_id} once), so an exception's later stages in this process need no lookup;
+     * bounded, evicted on the caller's thread (no extra thread to wake). Absence is not cached:
+     * an exception not ingested yet has no owner until it is.
+     */
+    private final Cache<UUID, String> knownOwners = Caffeine.newBuilder().maximumSize(OWNERS_CACHED)
+            .executor(Runnable::run).build();
 
     public TenantGuard(DataSource dataSource, ExflowSettings settings) {
         this.dataSource = dataSource;
@@ -103,21 +116,26 @@ public class TenantGuard {
 
     /** The owning tenant of each exception that exists (an exception not yet ingested has none). */
     private Map<UUID, String> owners(List<UUID> exceptionIds) {
-        if (exceptionIds.isEmpty()) {
-            return Map.of();
+        Map<UUID, String> owners = new HashMap<>(knownOwners.getAllPresent(exceptionIds));
+        List<UUID> unknown = exceptionIds.stream().filter(id -> !owners.containsKey(id)).toList();
+        if (unknown.isEmpty()) {
+            return owners;
         }
-        return Jdbc.with(dataSource, c -> {
+        Map<UUID, String> found = Jdbc.with(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, tenant_id FROM exception_record WHERE id = ANY (?)")) {
-                ps.setArray(1, c.createArrayOf("uuid", exceptionIds.toArray()));
-                Map<UUID, String> owners = new HashMap<>();
+                ps.setArray(1, c.createArrayOf("uuid", unknown.toArray()));
+                Map<UUID, String> rows = new HashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        owners.put(rs.getObject(1, UUID.class), rs.getString(2));
+                        rows.put(rs.getObject(1, UUID.class), rs.getString(2));
                     }
                 }
-                return owners;
+                return rows;
             }
         });
+        knownOwners.putAll(found);
+        owners.putAll(found);
+        return owners;
     }
 
     /** Forgets cached statuses (after tenant packs are reloaded). */
