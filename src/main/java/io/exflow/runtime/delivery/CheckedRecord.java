@@ -15,9 +15,15 @@ record CheckedRecord(InboundRecord record, EventEnvelope event, EventHandler han
         return rejected == null;
     }
 
-    /** Parked behind an earlier record of its key that waits for a retry (records from the retry table never are). */
+    /** The key whose waiting retry parks this record; null for a record from the retry table, which is never parked. */
+    String parkableKey() {
+        return record.retryRowId() == null ? record.key() : null;
+    }
+
+    /** Parked behind an earlier record of its key that waits for a retry. */
     boolean parkedBy(Set<String> keysWaiting) {
-        return record.retryRowId() == null && keysWaiting.contains(record.key());
+        String key = parkableKey();
+        return key != null && keysWaiting.contains(key);
     }
 
     CheckedRecord rejectedFor(PermanentFailure failure) {

@@ -69,10 +69,8 @@ public class IdempotencyClaims {
      * inserted in sorted order so two replicas claiming overlapping sets lock the same rows in the
      * same order (no deadlock); a claimed id not returned was claimed before (a duplicate).
      */
-    private static final String CLAIM_UNLESS_PARKED = """
-            WITH waiting AS (
-                SELECT DISTINCT record_key FROM retry_schedule WHERE consumer = ? AND record_key = ANY (?::text[])
-            ), claimed AS (
+    private static final String CLAIM_UNLESS_PARKED = "WITH waiting AS (" + RetrySchedule.KEYS_WAITING + "), " + """
+            claimed AS (
                 INSERT INTO processed_event (consumer, event_id, processed_at)
                 SELECT ?, t.id, ? FROM unnest(?::uuid[], ?::text[]) WITH ORDINALITY AS t (id, parkable_key, n)
                 WHERE NOT EXISTS (SELECT 1 FROM waiting w WHERE w.record_key = t.parkable_key)

@@ -105,7 +105,7 @@ public class LaneTransaction {
     void handleAll(Subscriber subscriber, List<CheckedRecord> checked, OutsideStep.Prepared prepared, UnitOfWork work) {
         String consumer = subscriber.consumerGroup();
         IdempotencyClaims.LaneClaims laneClaims = claims.claimUnlessParked(consumer, checked.stream().filter(CheckedRecord::accepted)
-                .map(c -> new IdempotencyClaims.Candidate(c.event().id(), c.record().retryRowId() == null ? c.record().key() : null))
+                .map(c -> new IdempotencyClaims.Candidate(c.event().id(), c.parkableKey()))
                 .toList());
         Set<String> waiting = laneClaims.keysWaiting();
         Set<UUID> claimed = new HashSet<>(laneClaims.claimed());

@@ -72,14 +72,16 @@ public class RetrySchedule {
         });
     }
 
+    /** The keys (parameter 2) with a record waiting for the consumer (parameter 1); also a CTE of the lane's claim. */
+    static final String KEYS_WAITING = "SELECT DISTINCT record_key FROM retry_schedule WHERE consumer = ? AND record_key = ANY (?::text[])";
+
     /** Keys among {@code keys} that have a record waiting for {@code consumer}: later records must queue behind it. */
     public Set<String> keysWaiting(String consumer, Collection<String> keys) {
         if (keys.isEmpty()) {
             return Set.of();
         }
         return Jdbc.with(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT DISTINCT record_key FROM retry_schedule WHERE consumer = ? AND record_key = ANY (?)")) {
+            try (PreparedStatement ps = c.prepareStatement(KEYS_WAITING)) {
                 ps.setString(1, consumer);
                 ps.setArray(2, c.createArrayOf("text", keys.toArray()));
                 Set<String> waiting = new HashSet<>();
