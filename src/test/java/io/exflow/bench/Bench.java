@@ -252,7 +252,7 @@ public final class Bench {
             return new Settings(e.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     e.getOrDefault("BENCH_DB", "exflow_bench"), e.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379"),
                     e.getOrDefault("BENCH_REDIS_PREFIX", "bench:"), Path.of(e.getOrDefault("BENCH_PACKS", "bench/packs")),
-                    Path.of("target/quarkus-app/quarkus-run.jar"), Path.of(e.getOrDefault("BENCH_OUT", "target/bench")),
+                    Path.of(e.getOrDefault("BENCH_APP", "target/quarkus-app/quarkus-run.jar")), Path.of(e.getOrDefault("BENCH_OUT", "target/bench")),
                     List.of(e.getOrDefault("BENCH_DEPLOYMENTS", "all,split").split(",")),
                     Integer.parseInt(e.getOrDefault("BENCH_WARMUP", "4000")),
                     Integer.parseInt(e.getOrDefault("BENCH_SATURATION", "4000")),
