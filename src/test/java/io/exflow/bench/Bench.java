@@ -63,6 +63,9 @@ public final class Bench {
         Files.createDirectories(s.outDir.resolve("logs"));
         OUT.printf("exflow bench: saturation %d exceptions x %d runs (warm-up %d), offered loads %s/s for %d s, deployments %s%n",
                 s.saturationCount, s.runs, s.warmup, s.loads, s.loadSeconds, s.deployments);
+        if (!s.deployments.equals(List.of("none"))) {
+            trainAotCache(Integer.parseInt(System.getenv().getOrDefault("BENCH_AOT_TRAINING", "1000")));
+        }
         for (String deployment : s.deployments) {
             if (!deployment.equals("none")) { // BENCH_DEPLOYMENTS=none: only the tool phase
                 runDeployment(deployment);
@@ -270,6 +273,49 @@ public final class Bench {
     }
 
     /** One exflow process. */
+    /**
+     * The start-up cache the exflow processes use: the JDK's AOT cache ({@code app.aot}, JDK 25+: classes
+     * loaded and linked, and method profiles, from a training run) when {@link #trainAotCache} made one,
+     * else the AppCDS archive of the build ({@code app-cds.jsa}: classes pre-parsed).
+     */
+    static List<String> startupCacheOptions(Settings s) {
+        Path aot = s.appJar().resolveSibling("app.aot");
+        if (Files.exists(aot)) {
+            return List.of("-XX:AOTCache=" + aot);
+        }
+        Path archive = s.appJar().resolveSibling("app-cds.jsa");
+        return Files.exists(archive) ? List.of("-XX:SharedArchiveFile=" + archive) : List.of();
+    }
+
+    /**
+     * A training run for the JDK's AOT cache (JEP 483/514/515, JDK 25+): the all-in-one process starts,
+     * handles {@code exceptions} exceptions and stops; the JVM writes {@code app.aot} beside the jar as it
+     * exits, and every process of the bench starts from it. The image's Java 21 runtime has no AOT cache,
+     * so this measures what a JDK 25 runtime gives (docs/benchmarks.md).
+     */
+    void trainAotCache(int exceptions) throws Exception {
+        Path aot = s.appJar().resolveSibling("app.aot");
+        Files.deleteIfExists(aot);
+        if (Runtime.version().feature() < 25 || exceptions <= 0) {
+            return;
+        }
+        OUT.printf("%n==> AOT cache: a training run of %d exceptions (JDK %d)%n", exceptions, Runtime.version().feature());
+        AppProcess training = new AppProcess("aot-training", "all", 8080, 9000, s);
+        training.startupCache = List.of("-XX:AOTCacheOutput=" + aot);
+        long t0 = System.nanoTime();
+        try {
+            training.start();
+            training.awaitReady(http, Duration.ofSeconds(120));
+            try (Load load = new Load(s, "all"); Db db = new Db(s)) {
+                saturate(load, db, exceptions, "AOT training", null);
+            }
+        } finally {
+            training.stop(); // the cache is written while the JVM exits
+        }
+        OUT.printf(Files.exists(aot) ? "    %s: %d MB, %.0f s%n" : "    no AOT cache written (see logs/aot-training.log): %s%n",
+                aot, Files.exists(aot) ? Files.size(aot) >> 20 : 0, (System.nanoTime() - t0) / 1e9);
+    }
+
     static final class AppProcess {
         final String name;
         final String workerType;
@@ -290,6 +336,9 @@ public final class Bench {
             this.s = s;
         }
 
+        /** JVM options for a start-up cache other than the default one ({@link #startupCacheOptions}). */
+        List<String> startupCache = List.of();
+
         void start() throws IOException {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -298,9 +347,9 @@ public final class Bench {
                     cmd.add(opt.replace("{name}", name));
                 }
             }
-            Path archive = s.appJar().resolveSibling("app-cds.jsa");
-            if (Files.exists(archive)) { // AppCDS: classes loaded at start-up come pre-parsed from the archive
-                cmd.add("-XX:SharedArchiveFile=" + archive);
+            cmd.addAll(startupCache);
+            if (startupCache.isEmpty()) {
+                cmd.addAll(startupCacheOptions(s));
             }
             cmd.add("-jar");
             cmd.add(s.appJar().toString());
@@ -373,7 +422,7 @@ public final class Bench {
         void stop() throws InterruptedException {
             if (process != null && process.isAlive()) {
                 process.destroy(); // SIGTERM: graceful shutdown
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             }

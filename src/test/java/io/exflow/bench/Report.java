@@ -1,6 +1,7 @@
 package io.exflow.bench;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -91,7 +92,9 @@ final class Report {
             d.profiles.values().forEach(p -> b.append(" ").append(p.total).append(" |"));
             b.append("\n\n");
         });
-        b.append("### Footprint (JVM, ").append(s.javaOpts().isBlank() ? "default JVM options" : "`" + s.javaOpts() + "`").append(")\n\n");
+        List<String> startupCache = Bench.startupCacheOptions(s);
+        b.append("### Footprint (JVM, ").append(s.javaOpts().isBlank() ? "default JVM options" : "`" + s.javaOpts() + "`")
+                .append(startupCache.isEmpty() ? ", no start-up cache" : ", `" + String.join(" ", startupCache) + "`").append(")\n\n");
         b.append("| deployment | process | ready s | RSS idle MB | RSS peak under load MB |\n|---|---|---|---|---|\n");
         r.deployments.values().forEach(d -> {
             double total = 0;
