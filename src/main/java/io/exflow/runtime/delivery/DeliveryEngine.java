@@ -56,10 +56,10 @@ public class DeliveryEngine {
     }
 
     /**
-     * Processes a polled batch: lanes run concurrently, each lane's records in order. The batch's
-     * deliveries are counted durably first (one statement); a batch holding a record that was
-     * delivered before without reaching an outcome runs one record at a time instead
-     * ({@link CrashLoopQuarantine}).
+     * Processes a polled batch: lanes run concurrently (the first on the calling thread), each
+     * lane's records in order. The batch's deliveries are counted durably first (one statement); a
+     * batch holding a record that was delivered before without reaching an outcome runs one record
+     * at a time instead ({@link CrashLoopQuarantine}).
      */
     public void processBatch(Subscriber subscriber, List<InboundRecord> records) {
         int seenBefore = crashLoops.countBatch(subscriber, records);
@@ -72,11 +72,19 @@ public class DeliveryEngine {
             processLane(subscriber, lanes.get(0));
             return;
         }
+        // The other lanes go to the subscriber's lane threads; the calling thread runs the first one
+        // itself rather than wait idle (one hand-off less, and with several loops sharing the lane
+        // threads, as the tool's queue loops do, each loop still makes progress of its own).
         List<Future<?>> running = new ArrayList<>();
-        for (List<InboundRecord> one : lanes) {
+        for (List<InboundRecord> one : lanes.subList(1, lanes.size())) {
             running.add(subscriber.lanes().submit(() -> processLane(subscriber, one)));
         }
         RuntimeException first = null;
+        try {
+            processLane(subscriber, lanes.get(0));
+        } catch (RuntimeException e) {
+            first = e; // after the other lanes have ended: the batch is delivered again only once none runs
+        }
         for (Future<?> f : running) {
             try {
                 f.get();
