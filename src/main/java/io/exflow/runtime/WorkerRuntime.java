@@ -107,7 +107,7 @@ public class WorkerRuntime {
         }
         for (Subscriber subscriber : subscribers()) {
             String source;
-            if (subscriber.handlers().values().stream().allMatch(h -> h.consumes().topic().isRedisQueue())) {
+            if (consumesQueues(subscriber.handlers())) {
                 // A list has no partitions to spread: CONCURRENCY independent queue consumers, each
                 // with its own processing lists and heartbeat.
                 List<String> queues = settings.toolQueues().inPriorityOrder();
@@ -179,12 +179,20 @@ public class WorkerRuntime {
         byRole.forEach((role, roleHandlers) -> {
             String consumer = settings.consumerGroup(role);
             AtomicInteger n = new AtomicInteger();
-            ExecutorService lanes = Executors.newFixedThreadPool(settings.concurrency(),
+            // Enough for every loop of the role to run its lanes at once: a Kafka role has one loop, a
+            // queue role CONCURRENCY of them (a lane of tool calls holds its thread for the calls).
+            int loops = consumesQueues(roleHandlers) ? settings.concurrency() : 1;
+            ExecutorService lanes = Executors.newFixedThreadPool(loops * settings.concurrency(),
                     r -> thread(consumer + "-lane-" + n.incrementAndGet(), r));
             executors.add(lanes);
             subscribers.add(new Subscriber(role, consumer, Map.copyOf(roleHandlers), lanes));
         });
         return subscribers;
+    }
+
+    /** A role whose events come from Redis lists (the tool role), not from Kafka topics. */
+    private static boolean consumesQueues(Map<String, EventHandler> handlers) {
+        return handlers.values().stream().allMatch(h -> h.consumes().topic().isRedisQueue());
     }
 
     private static Thread thread(String name, Runnable work) {
